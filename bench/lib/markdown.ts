@@ -1,0 +1,131 @@
+/** The Markdown report: machine, targets, every scenario in one table, reports, ratios. */
+import type { Results, ScenarioResult } from "./types.ts";
+
+const n = (v: number | null | undefined, digits = 1) =>
+  v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits);
+const int = (v: number) => Math.round(v).toLocaleString("en-US");
+
+function errorsCell(s: ScenarioResult): string {
+  if (s.errors.total === 0) return "0";
+  const parts = [];
+  if (s.errors.status) {
+    const codes = Object.entries(s.statuses).filter(([code]) => !/^[23]/.test(code))
+      .map(([code, count]) => `${code}×${count}`).join(" ");
+    parts.push(`${s.errors.status} non-2xx${codes ? ` (${codes})` : ""}`);
+  }
+  if (s.errors.timeout) parts.push(`${s.errors.timeout} timeout`);
+  const socket = s.errors.connect + s.errors.read + s.errors.write;
+  if (socket) parts.push(`${socket} socket`);
+  return parts.join(", ");
+}
+
+function cacheCell(s: ScenarioResult): string {
+  if (!s.cache || s.cache.lookups === 0) return "–";
+  return `${n(s.cache.hitRate)} % (L1 ${n(s.cache.l1HitRate)} / L2 ${n(s.cache.l2HitRate)})`;
+}
+
+/** Renders the whole report. */
+export function toMarkdown(results: Results): string {
+  const m = results.machine;
+  const c = results.config;
+  const lines: string[] = [];
+  lines.push(`# Benchmark ${m.date.slice(0, 10)} @ ${m.gitSha}${m.gitDirty ? " (dirty)" : ""}`);
+  lines.push("");
+  lines.push(
+    `${c.quick ? "**Quick smoke run** — numbers are indicative only. " : ""}` +
+      `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}; Deno ${m.deno} (V8 ${m.v8}); ` +
+      `${m.wrk}; ${m.postgres}. wrk, the gateway, the functions, Postgres, pgbouncer, Redis and ` +
+      `the bridge all share these cores over loopback.`,
+  );
+  lines.push("");
+  lines.push(
+    `Settings: ${c.durationS} s per scenario after ${c.warmupS} s warm-up, wrk -t${c.threads}, ` +
+      `timeout ${c.timeoutS} s, keys Zipf(${c.zipfS}), mix ${100 - c.writePct}/${c.writePct}, ` +
+      `requests as the demo ${c.user}; ${c.functionInstances} process per function; ` +
+      `DB_POOL_MAX ${c.dbPoolMax} per process; pgbouncer pool ${c.poolerPoolSize}. Seeds: ` +
+      Object.entries(c.seeds).map(([seed, counts]) =>
+        `${seed} (${Object.entries(counts).map(([k, v]) => `${int(v)} ${k}`).join(", ")})`
+      ).join("; ") + `. Wall clock ${n(results.wallClockS, 0)} s.`,
+  );
+  lines.push("");
+  lines.push("## Targets");
+  lines.push("");
+  lines.push("| target | measured | threshold | result |");
+  lines.push("|---|---|---|---|");
+  for (const t of results.targets) {
+    const verdict = t.met === null ? "not measured" : t.met ? "**met**" : "**not met**";
+    lines.push(`| ${t.name} | ${t.value} | ${t.threshold} | ${verdict} |`);
+  }
+  lines.push("");
+  lines.push("## Scenarios");
+  lines.push("");
+  lines.push(
+    "| scenario | via | cache | seed | c | req/s | p50 ms | p90 ms | p99 ms | errors | " +
+      "DB stmts/req | DB queries/req | cache hit rate | pool util max/avg % | max PG backends |",
+  );
+  lines.push("|---|---|---|---|--:|--:|--:|--:|--:|---|--:|--:|---|---|--:|");
+  for (const s of results.scenarios) {
+    lines.push(
+      `| ${s.title} | ${s.via} | ${s.cacheMode ?? "–"} | ${s.seed} | ${s.connections} | ` +
+        `${int(s.rps)} | ${n(s.latencyMs.p50, 2)} | ${n(s.latencyMs.p90, 2)} | ` +
+        `${n(s.latencyMs.p99, 2)} | ${errorsCell(s)} | ${n(s.db?.statementsPerReq, 3)} | ` +
+        `${n(s.db?.queriesPerReq, 3)} | ${cacheCell(s)} | ` +
+        `${n(s.pool?.maxUtilization, 0)} / ${n(s.pool?.avgUtilization, 0)} | ` +
+        `${s.maxBackends ?? "–"} |`,
+    );
+  }
+  lines.push("");
+  const profiled = results.scenarios.filter((s) =>
+    s.topStatements?.length && s.cacheMode === "off"
+  );
+  if (profiled.length) {
+    lines.push("## Where the database time goes (uncached scenarios)");
+    lines.push("");
+    lines.push("| scenario | statement (truncated) | per request | mean ms | total ms |");
+    lines.push("|---|---|--:|--:|--:|");
+    for (const s of profiled) {
+      for (const t of s.topStatements!) {
+        const q = t.query.replace(/\|/g, "\\|").slice(0, 110);
+        lines.push(
+          `| ${s.title} | \`${q}\` | ${n(t.perRequest, 2)} | ${n(t.meanMs, 3)} | ${
+            n(t.totalMs, 0)
+          } |`,
+        );
+      }
+    }
+    lines.push("");
+  }
+  lines.push("## Reports: materialized views vs live aggregates");
+  lines.push("");
+  lines.push("| report | MV p50 ms | MV p99 ms | live p50 ms | live p99 ms | rows | speed-up |");
+  lines.push("|---|--:|--:|--:|--:|--:|--:|");
+  for (const r of results.reports) {
+    lines.push(
+      `| ${r.name} | ${n(r.mv.p50, 3)} | ${n(r.mv.p99, 3)} | ${n(r.live.p50, 1)} | ` +
+        `${n(r.live.p99, 1)} | ${int(r.mv.rows)} | ${n(r.speedup, 1)}× |`,
+    );
+  }
+  lines.push("");
+  lines.push("## Ratios (like with like)");
+  lines.push("");
+  lines.push("| ratio | value | from |");
+  lines.push("|---|--:|---|");
+  for (const r of results.ratios) lines.push(`| ${r.name} | ${n(r.value, 3)} | ${r.detail} |`);
+  if (results.notes.length) {
+    lines.push("");
+    lines.push("## Notes");
+    lines.push("");
+    for (const note of results.notes) lines.push(`- ${note}`);
+  }
+  lines.push("");
+  lines.push(
+    "Columns: req/s and latency from wrk (latency excludes timed-out requests); errors = non-2xx " +
+      "+ socket errors + timeouts; DB stmts/req = pg_stat_statements top-level calls (round " +
+      "trips, incl. BEGIN/COMMIT/set_config) ÷ requests, DB queries/req = the same without " +
+      "transaction control; cache hit rate from the functions' /stats counter deltas (L2 rate = " +
+      "of the lookups that reached L2); pool utilization sampled from /stats every 500 ms; " +
+      "backends = `pg_stat_activity` client backends sampled every 250 ms.",
+  );
+  lines.push("");
+  return lines.join("\n");
+}

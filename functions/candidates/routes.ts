@@ -1,0 +1,205 @@
+/**
+ * Routes of the candidates function. Handlers only parse, call the service and shape the reply;
+ * the rules live in shared/services/candidates*.ts.
+ */
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { type AppEnv, route, timed } from "../../shared/http.ts";
+import { cache } from "../../shared/cache.ts";
+import { getPoolStats } from "../../shared/db.ts";
+import { IdParam } from "../../shared/schemas.ts";
+import {
+  BankDetails,
+  CandidateCreate,
+  CandidatePatch,
+} from "../../shared/services/candidates-input.ts";
+import { type Caller, callerOf } from "../../shared/services/candidates-access.ts";
+import {
+  getCandidate,
+  getEarnings,
+  getOwnCandidate,
+  listAssignments,
+  searchCandidates,
+} from "../../shared/services/candidates.ts";
+import {
+  createCandidate,
+  importCandidates,
+  putBankDetails,
+  updateCandidate,
+} from "../../shared/services/candidates-write.ts";
+import {
+  AssignmentPage,
+  Bank,
+  Candidate,
+  CandidatePage,
+  Earnings,
+  ImportBody,
+  ImportResult,
+  PagedQuery,
+  SearchQuery,
+  Stats,
+} from "./schemas.ts";
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const body = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});
+
+const caller = (c: Context<AppEnv>): Caller => callerOf(c.get("user"));
+
+export const candidatesRoutes = new OpenAPIHono<AppEnv>();
+
+candidatesRoutes.openapi(
+  route({
+    method: "get",
+    path: "/",
+    summary: "Search candidates (IC numbers masked)",
+    roles: ["admin", "manager", "finance"],
+    request: { query: SearchQuery },
+    responses: { 200: json(CandidatePage, "A page of candidates") },
+  }),
+  async (c) => {
+    const { cursor, ...filters } = c.req.valid("query");
+    const result = await timed(
+      c.get("timings"),
+      "service",
+      () => searchCandidates(caller(c), filters, cursor),
+    );
+    c.header("x-cache", result.source);
+    return c.json(result.value, 200);
+  },
+);
+
+candidatesRoutes.openapi(
+  route({
+    method: "get",
+    path: "/me",
+    summary: "The caller's own candidate record",
+    roles: ["admin", "manager", "finance", "crew"],
+    responses: { 200: json(Candidate, "The candidate linked to this login") },
+  }),
+  async (c) => {
+    const result = await getOwnCandidate(caller(c));
+    c.header("x-cache", result.source);
+    return c.json(result.value, 200);
+  },
+);
+
+candidatesRoutes.openapi(
+  route({
+    method: "get",
+    path: "/stats",
+    summary: "Cache and pool counters (for the benchmark)",
+    roles: ["admin"],
+    responses: { 200: json(Stats, "Counters") },
+  }),
+  (c) => c.json({ cache: cache.getStats(), pool: getPoolStats() }, 200),
+);
+
+candidatesRoutes.openapi(
+  route({
+    method: "post",
+    path: "/import",
+    summary: "Bulk upsert by IC number: all rows or nothing",
+    description: "Any invalid row fails the whole import with 422 and per-row errors.",
+    roles: ["admin", "manager"],
+    request: { body: body(ImportBody) },
+    responses: { 200: json(ImportResult, "Rows inserted and updated") },
+  }),
+  async (c) => {
+    const { rows } = c.req.valid("json");
+    return c.json(await importCandidates(caller(c), rows), 200);
+  },
+);
+
+candidatesRoutes.openapi(
+  route({
+    method: "post",
+    path: "/",
+    summary: "Create a candidate",
+    roles: ["admin", "manager"],
+    request: { body: body(CandidateCreate) },
+    responses: { 201: json(Candidate, "Created") },
+  }),
+  async (c) => c.json(await createCandidate(caller(c), c.req.valid("json")), 201),
+);
+
+candidatesRoutes.openapi(
+  route({
+    method: "get",
+    path: "/{id}",
+    summary: "One candidate (full IC for staff and the candidate; bank for admin/finance/self)",
+    roles: ["admin", "manager", "finance", "crew"],
+    request: { params: IdParam },
+    responses: { 200: json(Candidate, "The candidate") },
+  }),
+  async (c) => {
+    const result = await getCandidate(caller(c), c.req.valid("param").id);
+    c.header("x-cache", result.source);
+    return c.json(result.value, 200);
+  },
+);
+
+candidatesRoutes.openapi(
+  route({
+    method: "patch",
+    path: "/{id}",
+    summary: "Update a candidate",
+    description: "IC number and login link: admin only. Crew: own phone, email, skills.",
+    roles: ["admin", "manager", "crew"],
+    request: { params: IdParam, body: body(CandidatePatch) },
+    responses: { 200: json(Candidate, "Updated") },
+  }),
+  async (c) =>
+    c.json(await updateCandidate(caller(c), c.req.valid("param").id, c.req.valid("json")), 200),
+);
+
+candidatesRoutes.openapi(
+  route({
+    method: "put",
+    path: "/{id}/bank",
+    summary: "Set bank details",
+    roles: ["admin", "finance", "crew"],
+    request: { params: IdParam, body: body(BankDetails) },
+    responses: { 200: json(Bank, "Saved") },
+  }),
+  async (c) =>
+    c.json(await putBankDetails(caller(c), c.req.valid("param").id, c.req.valid("json")), 200),
+);
+
+candidatesRoutes.openapi(
+  route({
+    method: "get",
+    path: "/{id}/assignments",
+    summary: "A candidate's assignments with project title and dates",
+    roles: ["admin", "manager", "finance", "crew"],
+    request: { params: IdParam, query: PagedQuery },
+    responses: { 200: json(AssignmentPage, "A page of assignments") },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const result = await listAssignments(caller(c), c.req.valid("param").id, limit, cursor);
+    c.header("x-cache", result.source);
+    return c.json(result.value as never, 200);
+  },
+);
+
+candidatesRoutes.openapi(
+  route({
+    method: "get",
+    path: "/{id}/earnings",
+    summary: "Earnings totals plus the live open amount",
+    roles: ["admin", "finance", "crew"],
+    request: { params: IdParam },
+    responses: { 200: json(Earnings, "Earnings") },
+  }),
+  async (c) => {
+    const result = await getEarnings(caller(c), c.req.valid("param").id);
+    c.header("x-cache", result.source);
+    return c.json(result.value as never, 200);
+  },
+);

@@ -1,0 +1,4 @@
+/** Payments: list, detail, idempotent create, payroll, status moves, monthly summary. */
+import { app } from "./app.ts";
+
+Deno.serve(app.fetch);

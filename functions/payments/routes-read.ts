@@ -1,0 +1,100 @@
+/**
+ * Read routes of the payments function: list, one payment, monthly summary, stats.
+ * Static paths are registered before `/{id}` so they are never taken for an id.
+ */
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { cache } from "../../shared/cache.ts";
+import { getPoolStats } from "../../shared/db.ts";
+import { type AppEnv, ErrorBody, route, timed } from "../../shared/http.ts";
+import { IdParam } from "../../shared/schemas.ts";
+import { getPayment, listPayments, monthlySummary } from "../../shared/services/payments.ts";
+import { ListQuery, Payment, PaymentPage, Summary, SummaryQuery } from "./schemas.ts";
+
+const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+export const readRoutes = new OpenAPIHono<AppEnv>();
+
+readRoutes.openapi(
+  route({
+    method: "get",
+    path: "/",
+    roles: ["admin", "finance", "manager", "crew"],
+    summary: "List payments",
+    description: "Keyset paged by payment_date desc, id. The date window is always bounded " +
+      "(default: the last 12 months up to 92 days ahead). Managers see their projects' " +
+      "payments, crew their own.",
+    request: { query: ListQuery },
+    responses: { 200: json(PaymentPage, "A page of payments") },
+  }),
+  async (c) => {
+    const { value, source } = await timed(
+      c.get("timings"),
+      "payments",
+      () => listPayments(c.get("user"), c.req.valid("query")),
+    );
+    c.header("x-cache", source);
+    return c.json(value, 200);
+  },
+);
+
+readRoutes.openapi(
+  route({
+    method: "get",
+    path: "/summary",
+    roles: ["admin", "finance"],
+    summary: "Monthly payment totals per status",
+    description: "From the materialized view (refreshed every 5 minutes); `live=true` computes " +
+      "the same numbers from the payments table.",
+    request: { query: SummaryQuery },
+    responses: { 200: json(Summary, "Monthly totals") },
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const { value, source } = await timed(
+      c.get("timings"),
+      "summary",
+      () => monthlySummary(c.get("user"), { from: q.from, to: q.to, live: q.live === "true" }),
+    );
+    c.header("x-cache", source);
+    return c.json(value, 200);
+  },
+);
+
+readRoutes.openapi(
+  route({
+    method: "get",
+    path: "/stats",
+    roles: ["admin"],
+    summary: "Cache and pool counters of this isolate",
+    responses: {
+      200: json(z.object({ cache: z.unknown(), pool: z.unknown() }), "Counters"),
+    },
+  }),
+  (c) => c.json({ cache: cache.getStats(), pool: getPoolStats() }, 200),
+);
+
+readRoutes.openapi(
+  route({
+    method: "get",
+    path: "/{id}",
+    roles: ["admin", "finance", "manager", "crew"],
+    summary: "One payment",
+    request: { params: IdParam },
+    responses: {
+      200: json(Payment, "The payment"),
+      404: json(ErrorBody, "Not found or not visible to the caller"),
+    },
+  }),
+  async (c) => {
+    const { value, source } = await timed(
+      c.get("timings"),
+      "payment",
+      () => getPayment(c.get("user"), c.req.valid("param").id),
+    );
+    c.header("x-cache", source);
+    return c.json(value, 200);
+  },
+);

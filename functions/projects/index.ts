@@ -1,0 +1,4 @@
+/** Entry point of the `projects` Edge Function. */
+import { app } from "./app.ts";
+
+Deno.serve(app.fetch);

@@ -1,0 +1,17 @@
+/** Small helpers for the OpenAPI response entries of the projects routes. */
+import type { z } from "@hono/zod-openapi";
+
+/** A JSON response entry for `route({ responses })`. */
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+/** The `ETag` we send for a project: its `updated_at`, quoted as RFC 9110 asks. */
+export const etagOf = (updatedAt: string) => `"${updatedAt}"`;
+
+/** Reads an `If-Match` value back into an `updated_at` (accepts quoted, weak or bare forms). */
+export function ifMatchValue(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  return header.trim().replace(/^W\//, "").replace(/^"(.*)"$/, "$1");
+}

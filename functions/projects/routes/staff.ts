@@ -1,0 +1,120 @@
+/**
+ * Staff routes of the projects function: `/{id}/staff` list and assign, `/{id}/staff/{staffId}`
+ * change and remove. Admin, and managers on their own projects; finance may list.
+ */
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { type AppEnv, route, timed } from "../../../shared/http.ts";
+import { IdParam } from "../../../shared/schemas.ts";
+import { toCaller } from "../../../shared/services/projects.ts";
+import {
+  assignStaff,
+  listStaff,
+  removeStaff,
+  updateStaff,
+} from "../../../shared/services/staff.ts";
+import {
+  Staff,
+  StaffAssign,
+  StaffIdParams,
+  StaffListQuery,
+  StaffPage,
+  StaffPatch,
+} from "../schemas.ts";
+import { json } from "./openapi.ts";
+
+export const staffRoutes = new OpenAPIHono<AppEnv>();
+
+const body = <T extends z.ZodType>(schema: T) => ({
+  body: { required: true, content: { "application/json": { schema } } },
+});
+
+staffRoutes.openapi(
+  route({
+    method: "get",
+    path: "/{id}/staff",
+    roles: ["admin", "finance", "manager"],
+    summary: "List a project's staff",
+    description: "Keyset paged by candidate id; IC numbers masked. Not cached: assignments " +
+      "change often and the page is one index range read.",
+    request: { params: IdParam, query: StaffListQuery },
+    responses: { 200: json(StaffPage, "A page of assignments") },
+  }),
+  async (c) => {
+    const page = await timed(
+      c.get("timings"),
+      "db",
+      () => listStaff(toCaller(c.get("user")), c.req.valid("param").id, c.req.valid("query")),
+    );
+    return c.json(page, 200);
+  },
+);
+
+staffRoutes.openapi(
+  route({
+    method: "post",
+    path: "/{id}/staff",
+    roles: ["admin", "manager"],
+    summary: "Assign up to 500 candidates",
+    description: "One transaction. `on_conflict: error` (default): 409 naming candidates " +
+      "already assigned, nothing written. `skip`: they are left as they are and listed in " +
+      "`skipped`. Unknown or blacklisted candidates and dates outside the project are 422.",
+    request: { params: IdParam, ...body(StaffAssign) },
+    responses: {
+      201: json(z.object({ created: z.array(Staff), skipped: z.array(z.string()) }), "Assigned"),
+    },
+  }),
+  async (c) => {
+    const input = c.req.valid("json");
+    const result = await timed(
+      c.get("timings"),
+      "db",
+      () =>
+        assignStaff(
+          toCaller(c.get("user")),
+          c.req.valid("param").id,
+          input.candidates,
+          input.on_conflict,
+        ),
+    );
+    return c.json(result, 201);
+  },
+);
+
+staffRoutes.openapi(
+  route({
+    method: "patch",
+    path: "/{id}/staff/{staffId}",
+    roles: ["admin", "manager"],
+    summary: "Change one assignment",
+    description: "Status moves invited → confirmed → completed, or → cancelled (else 409 " +
+      "invalid_transition); dates must lie within the project's (else 422).",
+    request: { params: StaffIdParams, ...body(StaffPatch) },
+    responses: { 200: json(Staff, "Updated") },
+  }),
+  async (c) => {
+    const { id, staffId } = c.req.valid("param");
+    const staff = await timed(
+      c.get("timings"),
+      "db",
+      () => updateStaff(toCaller(c.get("user")), id, staffId, c.req.valid("json")),
+    );
+    return c.json(staff, 200);
+  },
+);
+
+staffRoutes.openapi(
+  route({
+    method: "delete",
+    path: "/{id}/staff/{staffId}",
+    roles: ["admin", "manager"],
+    summary: "Remove one assignment",
+    description: "A completed assignment is payroll history and cannot be removed (409).",
+    request: { params: StaffIdParams },
+    responses: { 204: { description: "Removed" } },
+  }),
+  async (c) => {
+    const { id, staffId } = c.req.valid("param");
+    await timed(c.get("timings"), "db", () => removeStaff(toCaller(c.get("user")), id, staffId));
+    return c.body(null, 204);
+  },
+);

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# `npm run bench [-- --quick]`: brings up the benchmark's own stacks, loads the seeds, runs
+# bench/run.ts, and tears down what it started.
+#
+#   full   .stack/bench (offset 2500) with the LARGE seed for every scenario, plus
+#          .stack/bench-small (offset 2600) with the small seed for the scale comparison.
+#   --quick  the small stack only, ~2-3 s per scenario; results in bench/results/tmp/.
+#
+# BENCH_USE_RUNNING_STACK=1: use the stack whose env is already exported (SUPABASE_URL,
+# DB_DIRECT_URL, ...) — as scripts/test.sh does — and leave it running. BENCH_SEED names its
+# seed in the report (default small with --quick, else large).
+# Env: BENCH_STACK_DIR, BENCH_STACK_PORT_OFFSET, BENCH_SMALL_STACK_DIR,
+# BENCH_SMALL_STACK_PORT_OFFSET. Exits non-zero only when the harness breaks, never on a target.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+DENO="$ROOT/node_modules/.bin/deno"
+QUICK=0
+for arg in "$@"; do [ "$arg" = --quick ] && QUICK=1; done
+
+log() { printf '[bench.sh] %s\n' "$*" >&2; }
+die() { printf '[bench.sh] error: %s\n' "$*" >&2; exit 2; }
+
+command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
+[ -x "$DENO" ] || die "deno missing: run npm install"
+# c=1000 needs a descriptor per connection in wrk, the gateway and the function processes.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+run_harness() {
+  "$DENO" run -A --config "$ROOT/deno.json" "$ROOT/bench/run.ts" "$@"
+}
+
+if [ "${BENCH_USE_RUNNING_STACK:-}" = 1 ]; then
+  [ -n "${DB_DIRECT_URL:-}" ] && [ -n "${DB_POOLER_URL:-}" ] ||
+    die "BENCH_USE_RUNNING_STACK=1 but no stack env is exported (DB_DIRECT_URL, DB_POOLER_URL)"
+  default_seed=large
+  [ $QUICK = 1 ] && default_seed=small
+  run_harness --seed "${BENCH_SEED:-$default_seed}" "$@"
+  exit $?
+fi
+
+LARGE_DIR=${BENCH_STACK_DIR:-.stack/bench}
+LARGE_OFFSET=${BENCH_STACK_PORT_OFFSET:-2500}
+SMALL_DIR=${BENCH_SMALL_STACK_DIR:-.stack/bench-small}
+SMALL_OFFSET=${BENCH_SMALL_STACK_PORT_OFFSET:-2600}
+for offset in "$LARGE_OFFSET" "$SMALL_OFFSET"; do
+  [ "$offset" != 0 ] && [ "$offset" != 1000 ] ||
+    die "port offset $offset belongs to the dev or test stack"
+done
+
+STARTED=()
+teardown() {
+  local dir
+  for dir in "${STARTED[@]}"; do
+    log "stopping the stack in $dir"
+    STACK_DIR="$dir" bash scripts/stack.sh down || true
+  done
+}
+trap teardown EXIT
+
+# stack_up DIR OFFSET SCALE: starts the stack unless it already runs, then loads the seed (the
+# seed script skips a scale that is already loaded).
+stack_up() {
+  local dir=$1 offset=$2 scale=$3 t0
+  if ! STACK_DIR="$dir" STACK_PORT_OFFSET="$offset" bash scripts/stack.sh status >/dev/null 2>&1; then
+    STARTED+=("$dir")
+  fi
+  log "stack $dir (offset $offset)"
+  # The CLI's pgx tries TLS first and the local Postgres has none. The stack's ports sit in
+  # the kernel's ephemeral range, so a client socket can hold one for a moment: retry once.
+  local attempt
+  for attempt in 1 2 3; do
+    PGSSLMODE=disable STACK_DIR="$dir" STACK_PORT_OFFSET="$offset" \
+      bash scripts/stack.sh up --no-gateway >&2 && break
+    [ $attempt = 3 ] && die "stack $dir did not come up"
+    log "stack $dir did not come up; retrying in 10 s"
+    sleep 10
+  done
+  [ -f scripts/seed.ts ] || die "scripts/seed.ts does not exist yet"
+  t0=$(date +%s)
+  log "seed --scale $scale into $dir"
+  (
+    set -a
+    . "$dir/env"
+    set +a
+    "$DENO" run -A --config "$ROOT/deno.json" scripts/seed.ts --scale "$scale" >&2
+  ) || die "seeding $dir failed"
+  log "seed $scale ready in $(($(date +%s) - t0)) s"
+}
+
+rc=0
+if [ $QUICK = 1 ]; then
+  stack_up "$SMALL_DIR" "$SMALL_OFFSET" small
+  run_harness --env-file "$SMALL_DIR/env" --seed small "$@" || rc=$?
+else
+  stack_up "$SMALL_DIR" "$SMALL_OFFSET" small
+  stack_up "$LARGE_DIR" "$LARGE_OFFSET" large
+  run_harness --env-file "$LARGE_DIR/env" --seed large --small-env-file "$SMALL_DIR/env" "$@" ||
+    rc=$?
+fi
+exit $rc

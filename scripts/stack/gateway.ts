@@ -1,0 +1,241 @@
+/**
+ * The local functions gateway: what `supabase functions serve` plus Supabase's API gateway do,
+ * without Docker. Serves `/functions/v1/<name>/*` from supabase/config.toml, checks `verify_jwt`,
+ * answers CORS preflights, and forwards everything else (streamed) to the function's processes.
+ *
+ * CLI: `deno run -A scripts/stack/gateway.ts [--config supabase/config.toml] [--port 54321]
+ * [--instances N]`; env API_PORT, FUNCTION_INSTANCES, FUNCTION_INSTANCES_<NAME>, JWT_SECRET,
+ * SUPABASE_JWKS, JWKS_URL. The functions get the gateway's whole environment.
+ */
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { AppError, notFound, unavailable } from "../../shared/errors.ts";
+import { createJwtVerifier, type JwtVerifier } from "./gateway-auth.ts";
+import { type FunctionConfig, loadFunctionConfigs } from "./gateway-config.ts";
+import { FunctionPool, precache } from "./function-pool.ts";
+import { DEFAULT_JWT_SECRET } from "./keys.ts";
+
+export interface GatewayOptions {
+  /** Path to config.toml; default `supabase/config.toml`. */
+  configPath?: string;
+  /** 0 picks a free port; default 54321. */
+  port?: number;
+  hostname?: string;
+  /** Processes per function unless `FUNCTION_INSTANCES_<NAME>` says otherwise; default 1. */
+  instances?: number;
+  /** Environment of the gateway and its functions; default the process environment. */
+  env?: Record<string, string>;
+  /** How long to wait for every instance to come up before serving anyway; default 60 s. */
+  readyTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface Gateway {
+  /** Base URL, e.g. `http://127.0.0.1:54321` (what SUPABASE_URL points at). */
+  url: string;
+  /** Stops serving and stops every function process. */
+  close(): Promise<void>;
+}
+
+const PREFIX = "/functions/v1/";
+const CORS_HEADERS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-headers":
+    "authorization, x-client-info, apikey, content-type, idempotency-key, x-request-id",
+  "access-control-allow-methods": "GET,POST,PUT,PATCH,DELETE,OPTIONS",
+  "access-control-max-age": "86400",
+};
+// Per-hop headers are the gateway's business, not the function's.
+const REQUEST_HEADERS_DROPPED = [
+  "host",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+];
+
+interface ServedFunction {
+  config: FunctionConfig;
+  pool?: FunctionPool;
+  /** Why the function cannot run (it has no pool), for the 503 and the log. */
+  problem?: string;
+}
+
+/** Starts the gateway and every enabled function's processes; resolves once it is serving. */
+export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
+  const env = options.env ?? Deno.env.toObject();
+  const log = options.log ?? ((line: string) => console.log(line));
+  const configs = await loadFunctionConfigs(options.configPath ?? "supabase/config.toml");
+  const verify = createJwtVerifier({
+    secret: env.JWT_SECRET || DEFAULT_JWT_SECRET,
+    jwks: env.SUPABASE_JWKS || undefined,
+    jwksUrl: env.JWKS_URL || undefined,
+  });
+
+  const runnable = configs.filter((c) => c.enabled && existsSync(c.entrypoint));
+  await precache(runnable, log);
+  const functions = new Map<string, ServedFunction>();
+  for (const config of configs.filter((c) => c.enabled)) {
+    if (!existsSync(config.entrypoint)) {
+      log(`gateway: function ${config.name} not started: ${config.entrypoint} does not exist`);
+      functions.set(config.name, { config, problem: "its entrypoint does not exist" });
+      continue;
+    }
+    const instances = instanceCount(config.name, env, options.instances);
+    functions.set(config.name, {
+      config,
+      pool: new FunctionPool({ fn: config, instances, env, log }),
+    });
+  }
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+  await Promise.all([...functions.values()].map(async ({ config, pool }) => {
+    if (pool && !await pool.ready(readyTimeoutMs)) {
+      log(`gateway: function ${config.name} not ready after ${readyTimeoutMs} ms; serving anyway`);
+    }
+  }));
+
+  const stopFunctions = () => Promise.all([...functions.values()].map(({ pool }) => pool?.close()));
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: options.hostname ?? "127.0.0.1",
+      port: options.port ?? 54321,
+      onListen: () => {},
+    }, (request, info) => route(request, info, functions, verify));
+  } catch (error) {
+    // Port taken, say: leave no function processes behind.
+    await stopFunctions();
+    throw error;
+  }
+  const url = `http://${server.addr.hostname}:${server.addr.port}`;
+  log(`gateway: listening on ${url}`);
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    close: () =>
+      closed ??= (async () => {
+        await server.shutdown();
+        await stopFunctions();
+      })(),
+  };
+}
+
+async function route(
+  request: Request,
+  info: Deno.ServeHandlerInfo,
+  functions: Map<string, ServedFunction>,
+  verify: JwtVerifier,
+): Promise<Response> {
+  const url = new URL(request.url);
+  const { pathname } = url;
+  if (pathname === "/health") return health(functions);
+  if (!pathname.startsWith(PREFIX)) return errorResponse(notFound("Route"));
+
+  // The function sees the path without /functions/v1, as on hosted Supabase.
+  const forwardedPath = pathname.slice(PREFIX.length - 1);
+  const end = forwardedPath.indexOf("/", 1);
+  const name = forwardedPath.slice(1, end === -1 ? undefined : end);
+  const served = functions.get(name);
+  if (!served) return errorResponse(notFound("Function"));
+  if (request.method === "OPTIONS") {
+    return new Response(null, { status: 204, headers: CORS_HEADERS });
+  }
+
+  if (served.config.verifyJwt) {
+    try {
+      await verify(request.headers.get("authorization"));
+    } catch (error) {
+      if (error instanceof AppError) return errorResponse(error);
+      throw error;
+    }
+  }
+
+  const instance = served.pool?.pick();
+  if (!instance) {
+    return errorResponse(
+      unavailable(`Function ${name} is not running: ${served.problem ?? "starting"}`),
+    );
+  }
+  const headers = new Headers(request.headers);
+  for (const header of REQUEST_HEADERS_DROPPED) headers.delete(header);
+  if (!headers.has("x-forwarded-for")) headers.set("x-forwarded-for", remoteAddress(info));
+  headers.set("x-forwarded-host", url.host);
+  // The function answers uncompressed and the gateway's own server compresses for the client:
+  // compressing twice on loopback costs CPU, and fetch would decode a body it did not ask to.
+  headers.set("accept-encoding", "identity");
+
+  let response: Response;
+  try {
+    response = await fetch(`http://127.0.0.1:${instance.port}${forwardedPath}${url.search}`, {
+      method: request.method,
+      headers,
+      body: request.body,
+      redirect: "manual",
+    });
+  } catch (error) {
+    // The instance died under this request; its pool restarts it.
+    return errorResponse(unavailable(`Function ${name} did not answer`, 1, error));
+  }
+  const responseHeaders = new Headers(response.headers);
+  responseHeaders.set("x-function-instance", String(instance.index));
+  return new Response(response.body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: responseHeaders,
+  });
+}
+
+function health(functions: Map<string, ServedFunction>): Response {
+  const status: Record<string, { instances: number; ready: number }> = {};
+  for (const [name, { pool }] of functions) {
+    status[name] = {
+      instances: pool?.instances.length ?? 0,
+      ready: pool?.instances.filter((instance) => instance.ready).length ?? 0,
+    };
+  }
+  return Response.json({ status: "ok", functions: status });
+}
+
+function errorResponse(error: AppError): Response {
+  const headers: Record<string, string> = { "access-control-allow-origin": "*" };
+  if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter);
+  return Response.json(error.toBody(), { status: error.status, headers });
+}
+
+function remoteAddress(info: Deno.ServeHandlerInfo): string {
+  const address = info.remoteAddr;
+  return "hostname" in address ? address.hostname : "unknown";
+}
+
+function instanceCount(name: string, env: Record<string, string>, fallback?: number): number {
+  const specific = env[`FUNCTION_INSTANCES_${name.toUpperCase().replaceAll("-", "_")}`];
+  const count = Number(specific || fallback || env.FUNCTION_INSTANCES || 1);
+  if (!Number.isInteger(count) || count < 1) throw new Error(`invalid instance count for ${name}`);
+  return count;
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      config: { type: "string", default: "supabase/config.toml" },
+      port: { type: "string" },
+      instances: { type: "string" },
+    },
+  });
+  const gateway = await startGateway({
+    configPath: values.config,
+    port: Number(values.port ?? Deno.env.get("API_PORT") ?? 54321),
+    instances: values.instances ? Number(values.instances) : undefined,
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, async () => {
+      await gateway.close();
+      Deno.exit(0);
+    });
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Prints what a developer needs after `npm start`: URLs, keys, a ready token per demo role, and
+ * one example call. Reads the stack env exported by scripts/start.sh.
+ */
+import { mintUserJwt } from "./keys.ts";
+
+const env = (name: string) => Deno.env.get(name) ?? "";
+const DEMO_USERS = [
+  ["admin", "00000000-0000-4000-a000-000000000001"],
+  ["manager", "00000000-0000-4000-a000-000000000002"],
+  ["finance", "00000000-0000-4000-a000-000000000003"],
+  ["crew", "00000000-0000-4000-a000-000000000004"],
+] as const;
+
+const day = 24 * 3600;
+const tokens = await Promise.all(
+  DEMO_USERS.map(async ([role, id]) => [role, await mintUserJwt(id, role, { expiresIn: day })]),
+);
+const lines = [
+  "",
+  "crew-backend is running on the local stack",
+  "",
+  `  Functions   ${env("SUPABASE_URL")}/functions/v1/{projects,candidates,payments,claims}`,
+  `  Postgres    ${env("DB_DIRECT_URL")}   (direct)`,
+  `  Pooler      ${env("DB_POOLER_URL")}   (pgbouncer, transaction mode)`,
+  `  Redis       ${env("REDIS_URL")}`,
+  `  Upstash     ${env("UPSTASH_REDIS_REST_URL")}   token ${env("UPSTASH_REDIS_REST_TOKEN")}`,
+  "",
+  `  anon key          ${env("SUPABASE_ANON_KEY")}`,
+  `  service_role key  ${env("SUPABASE_SERVICE_ROLE_KEY")}`,
+  `  JWT secret        ${env("JWT_SECRET")}`,
+  "",
+  "  Demo user tokens (valid 24 h; `deno run -A scripts/stack/keys.ts` mints more):",
+  ...tokens.map(([role, token]) => `    ${role.padEnd(8)} ${token}`),
+  "",
+  "  Try:",
+  `    curl -s ${env("SUPABASE_URL")}/functions/v1/projects?limit=3 \\`,
+  `      -H "Authorization: Bearer ${tokens[0][1].slice(0, 16)}…(admin token above)"`,
+  "",
+  `  Env file: ${env("STACK_DIR")}/env        Ctrl-C stops everything.`,
+  "",
+];
+console.log(lines.join("\n"));

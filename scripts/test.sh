@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# `npm test`: a fresh stack of its own (ports +1000, .stack/test — works beside `npm start`),
+# the small seed, then every check; prints `N passed, M failed` last, non-zero on any failure.
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export STACK_DIR=${TEST_STACK_DIR:-.stack/test}
+export STACK_PORT_OFFSET=${TEST_STACK_PORT_OFFSET:-1000}
+# Plain output so the runners' summary lines can be read.
+export NO_COLOR=1
+DENO="$ROOT/node_modules/.bin/deno"
+
+[ -x "$DENO" ] || npm install --no-audit --no-fund --loglevel=error >/dev/null || { echo "npm install failed"; exit 1; }
+
+passed=0
+failed=0
+results=()
+record() { # name rc
+  if [ "$2" = 0 ]; then passed=$((passed + 1)); results+=("ok      $1"); else failed=$((failed + 1)); results+=("FAILED  $1"); fi
+}
+finish() {
+  bash scripts/stack.sh down >/dev/null 2>&1
+  echo
+  printf '%s\n' "${results[@]}"
+  echo "$passed passed, $failed failed"
+  [ "$failed" = 0 ]
+  exit $?
+}
+
+echo "== static checks"
+"$DENO" fmt --check >/tmp/crew-fmt.log 2>&1; rc=$?; [ $rc = 0 ] || tail -30 /tmp/crew-fmt.log; record "deno fmt --check" $rc
+"$DENO" lint; record "deno lint" $?
+"$DENO" check functions/ shared/ scripts/ tests/ bench/; record "deno check" $?
+
+echo "== local stack ($STACK_DIR, port offset $STACK_PORT_OFFSET)"
+bash scripts/stack.sh reset >/dev/null 2>&1
+if ! bash scripts/stack.sh up; then
+  record "stack up" 1
+  finish
+fi
+set -a
+. "$STACK_DIR/env"
+set +a
+export LOG_REQUESTS=0
+
+echo "== seed (small)"
+"$DENO" run -A scripts/seed.ts --scale small; rc=$?; record "seed small" $rc
+
+echo "== deno test"
+"$DENO" test -A --no-check tests/ 2>&1 | tee /tmp/crew-deno-test.log
+rc=${PIPESTATUS[0]}
+summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' /tmp/crew-deno-test.log | tail -1)
+if [ -n "$summary" ]; then
+  p=$(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$summary")
+  f=$(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$summary")
+  passed=$((passed + p)); failed=$((failed + f))
+  results+=("deno test: $p passed, $f failed")
+  [ "$rc" != 0 ] && [ "$f" = 0 ] && record "deno test exit code" "$rc"
+else
+  record "deno test (no summary)" 1
+fi
+
+echo "== pg_prove supabase/tests"
+PGPASSWORD=postgres pg_prove -v -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres supabase/tests/*.sql \
+  >/tmp/crew-pgtap.log 2>&1
+rc=$?
+grep -E '^(not ok|# )|^supabase|Failed|Result' /tmp/crew-pgtap.log | tail -40
+p=$(grep -cE '^\s*ok [0-9]' /tmp/crew-pgtap.log)
+f=$(grep -cE '^\s*not ok [0-9]' /tmp/crew-pgtap.log)
+passed=$((passed + p)); failed=$((failed + f))
+results+=("pg_prove: $p passed, $f failed")
+[ "$rc" != 0 ] && [ "$f" = 0 ] && record "pg_prove exit code" "$rc"
+
+echo "== bench --quick (harness smoke check, no timing assertions)"
+BENCH_USE_RUNNING_STACK=1 bash scripts/bench.sh --quick; record "bench --quick" $?
+
+finish

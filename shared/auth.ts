@@ -1,0 +1,100 @@
+/**
+ * Who is calling. Every function verifies the caller's JWT itself (a deployed function may run
+ * with verify_jwt off), then routes declare which app roles may call them. Postgres checks again
+ * through RLS: the verified claims are what `asUser` hands to the database.
+ *
+ * Keys: HS256 with `JWT_SECRET` (legacy / local), or the project's JWKS (`SUPABASE_JWKS` JSON, as
+ * hosted projects provide, or `JWKS_URL`) for the asymmetric signing keys.
+ */
+import { createLocalJWKSet, createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
+import { LRUCache } from "lru-cache";
+import { forbidden, unauthorized } from "./errors.ts";
+
+export const APP_ROLES = ["admin", "manager", "finance", "crew"] as const;
+export type AppRole = typeof APP_ROLES[number];
+
+/** The claims Postgres sees as `request.jwt.claims`. */
+export interface Claims extends JWTPayload {
+  role?: string;
+  app_metadata?: { role?: string; [key: string]: unknown };
+}
+
+/** A verified caller. `appRole` is null for the anon key and for users without an app role. */
+export interface AuthUser {
+  id: string | null;
+  role: "anon" | "authenticated" | "service_role";
+  appRole: AppRole | null;
+  claims: Claims;
+}
+
+type Verify = (token: string) => Promise<JWTPayload>;
+
+function keyFromEnv(): Verify {
+  const jwks = Deno.env.get("SUPABASE_JWKS");
+  const jwksUrl = Deno.env.get("JWKS_URL");
+  const secret = Deno.env.get("JWT_SECRET");
+  const options = { algorithms: ["HS256", "RS256", "ES256", "EdDSA"] };
+  if (jwks) {
+    const set = createLocalJWKSet(JSON.parse(jwks));
+    return async (token) => (await jwtVerify(token, set, options)).payload;
+  }
+  if (jwksUrl) {
+    const set = createRemoteJWKSet(new URL(jwksUrl));
+    return async (token) => (await jwtVerify(token, set, options)).payload;
+  }
+  if (!secret) throw new Error("JWT_SECRET, SUPABASE_JWKS or JWKS_URL must be set");
+  const key = new TextEncoder().encode(secret);
+  return async (token) => (await jwtVerify(token, key, { algorithms: ["HS256"] })).payload;
+}
+
+let verifyKey: Verify | undefined;
+
+// A token is verified once per isolate and then served from memory until it expires: the same
+// client sends the same token on every call, and HMAC/ECDSA work is the largest fixed cost of a
+// cached read.
+const verified = new LRUCache<string, AuthUser>({ max: 10_000, ttl: 3_600_000 });
+
+function toUser(payload: Claims): AuthUser {
+  const role = payload.role === "service_role" || payload.role === "anon"
+    ? payload.role
+    : "authenticated";
+  const appRole = payload.app_metadata?.role;
+  return {
+    id: typeof payload.sub === "string" ? payload.sub : null,
+    role,
+    appRole: role === "authenticated" && APP_ROLES.includes(appRole as AppRole)
+      ? appRole as AppRole
+      : null,
+    claims: payload,
+  };
+}
+
+/** Verifies a bearer token; throws 401 on a missing, malformed, forged or expired one. */
+export async function authenticate(authorization: string | undefined): Promise<AuthUser> {
+  const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (!token) throw unauthorized();
+  const known = verified.get(token);
+  if (known) return known;
+  let payload: Claims;
+  try {
+    verifyKey ??= keyFromEnv();
+    payload = await verifyKey(token) as Claims;
+  } catch {
+    throw unauthorized("Invalid or expired access token");
+  }
+  const user = toUser(payload);
+  const ttlMs = typeof payload.exp === "number" ? payload.exp * 1000 - Date.now() : 60_000;
+  if (ttlMs > 0) verified.set(token, user, { ttl: Math.min(ttlMs, 3_600_000) });
+  return user;
+}
+
+/** Throws 401 for callers without a user session and 403 for app roles not in `roles`. */
+export function assertRole(user: AuthUser, roles: readonly AppRole[]): asserts user is AuthUser & {
+  id: string;
+  appRole: AppRole;
+} {
+  if (user.role !== "authenticated" || !user.id) throw unauthorized("A signed-in user is required");
+  if (!user.appRole || !roles.includes(user.appRole)) {
+    throw forbidden(`This action needs one of the roles: ${roles.join(", ")}`);
+  }
+}

@@ -1,0 +1,313 @@
+/**
+ * The two-tier cache: L1 in the isolate's memory, L2 in Upstash Redis, with cache-aside
+ * (`getOrSet`), write-through (`set`), O(1) invalidation by key and tag, single-flight loads and
+ * lease-guarded fills. It never throws into a handler except a loader's own error.
+ */
+import { type CacheOptions, type ResolvedCacheOptions, resolveOptions } from "./config.ts";
+import { CACHE_SCHEMA_VERSION } from "./keys.ts";
+import { L1Store } from "./l1.ts";
+import { L2Store } from "./l2.ts";
+import { CacheStats, type CacheStatsSnapshot, round } from "./stats.ts";
+
+/** Where a value came from; handlers can send it as `x-cache`. */
+export type CacheSource = "l1" | "l2" | "loader" | "joined";
+
+export interface CacheSetOptions {
+  /** Seconds in L2 (and the upper bound for L1). */
+  ttl?: number;
+  /** Invalidating any of these tags drops the entry. */
+  tags?: readonly string[];
+  /** Seconds in L1 (default the cache's L1 TTL, never more than `ttl`). */
+  l1Ttl?: number;
+}
+
+export interface GetOrSetOptions<T> extends Omit<CacheSetOptions, "tags"> {
+  /** Fixed tags, or tags computed from the loaded value (e.g. one per row of a list). */
+  tags?: readonly string[] | ((value: T) => readonly string[]);
+}
+
+export interface InvalidateOptions {
+  keys?: readonly string[];
+  tags?: readonly string[];
+}
+
+interface Flight {
+  promise: Promise<{ json: string; source: CacheSource }>;
+  tags?: GetOrSetOptions<unknown>["tags"];
+  /** Set when the loaded value cannot be JSON (json is then ""): handed out as is. */
+  raw?: { value: unknown };
+}
+
+type Normalized<T> = { ttlMs: number; l1TtlMs: number; tags?: GetOrSetOptions<T>["tags"] };
+
+/** A two-tier cache instance. Build with `createCache`; the app uses the `cache` singleton. */
+export class Cache {
+  readonly options: ResolvedCacheOptions;
+  /** Every Redis key starts with this, e.g. `crew:v1:`. */
+  readonly prefix: string;
+  private readonly stats = new CacheStats();
+  private readonly l1: L1Store | null;
+  private readonly l2: L2Store | null;
+  private readonly flights = new Map<string, Flight>();
+
+  constructor(options: CacheOptions = {}) {
+    this.options = resolveOptions(options);
+    const o = this.options;
+    this.prefix = `${o.namespace}:v${CACHE_SCHEMA_VERSION}:`;
+    this.l1 = o.l1Enabled
+      ? new L1Store({ maxEntries: o.l1MaxEntries, maxBytes: o.l1MaxBytes })
+      : null;
+    this.l2 = o.redisUrl && o.redisToken
+      ? new L2Store({
+        url: o.redisUrl,
+        token: o.redisToken,
+        prefix: this.prefix,
+        timeoutMs: o.l2TimeoutMs,
+        breakerThreshold: o.breakerThreshold,
+        breakerOpenMs: o.breakerOpenMs,
+        leaseMs: o.leaseMs,
+      }, this.stats)
+      : null;
+  }
+
+  /** The cached value, or `undefined` on a miss (a cached `null` comes back as `null`). */
+  async get<T>(key: string): Promise<T | undefined> {
+    this.stats.requests++;
+    if (!this.options.enabled) return undefined;
+    const local = this.readL1(key);
+    if (local !== undefined) return JSON.parse(local) as T;
+    if (!this.l2) return undefined;
+    const mark = this.l1?.mark();
+    const r = await this.l2.read(key, false);
+    if (r.kind === "hit") {
+      this.stats.l2Hits++;
+      this.l1?.set(key, r.data, r.tags, this.options.l1TtlSeconds * 1000, mark);
+      return JSON.parse(r.data) as T;
+    }
+    if (r.kind === "miss") this.stats.l2Misses++;
+    else this.stats.fallbacks++;
+    return undefined;
+  }
+
+  /**
+   * Cache-aside: the cached value, or the loader's result (stored in both tiers).
+   * `options` is a TTL in seconds or `{ ttl, tags, l1Ttl }`. Concurrent misses of one key share
+   * one loader call. The loader's error propagates and is not cached.
+   */
+  async getOrSet<T>(
+    key: string,
+    loader: () => Promise<T> | T,
+    options?: number | GetOrSetOptions<T>,
+  ): Promise<T> {
+    return (await this.getOrSetWithInfo(key, loader, options)).value;
+  }
+
+  /** `getOrSet` that also says where the value came from (for an `x-cache` header). */
+  async getOrSetWithInfo<T>(
+    key: string,
+    loader: () => Promise<T> | T,
+    options?: number | GetOrSetOptions<T>,
+  ): Promise<{ value: T; source: CacheSource }> {
+    this.stats.requests++;
+    if (!this.options.enabled) {
+      const value = await this.runLoader(loader);
+      const json = this.serialize(value);
+      return { value: json === undefined ? value : JSON.parse(json), source: "loader" };
+    }
+    const local = this.readL1(key);
+    if (local !== undefined) return { value: JSON.parse(local), source: "l1" };
+
+    const joined = this.flights.get(key);
+    if (joined) {
+      this.stats.joins++;
+      const { json } = await joined.promise;
+      return { value: json === "" ? joined.raw?.value as T : JSON.parse(json), source: "joined" };
+    }
+    const o = this.normalize(options);
+    const flight: Flight = { tags: o.tags as Flight["tags"], promise: undefined! };
+    flight.promise = this.load(key, loader, o, (value) => flight.raw = { value });
+    this.flights.set(key, flight);
+    try {
+      const { json, source } = await flight.promise;
+      // Unserializable values (never cached) are handed back as the loader made them.
+      return { value: json === "" ? flight.raw?.value as T : JSON.parse(json), source };
+    } finally {
+      if (this.flights.get(key) === flight) this.flights.delete(key);
+    }
+  }
+
+  /** Write-through: puts `value` in both tiers now, so the next read is a hit. */
+  async set<T>(key: string, value: T, options?: number | CacheSetOptions): Promise<void> {
+    if (!this.options.enabled) return;
+    const o = this.normalize<T>(options);
+    const tags = Array.isArray(o.tags) ? o.tags : [];
+    const json = this.serialize(value);
+    // Older loads of this key (local or in flight) must not overwrite the new value.
+    this.l1?.invalidate([key], []);
+    this.flights.delete(key);
+    if (json === undefined) {
+      await this.l2?.invalidate([key], []);
+      return;
+    }
+    this.l1?.set(key, json, tags, o.l1TtlMs);
+    await this.l2?.write(key, json, o.ttlMs, tags);
+  }
+
+  /**
+   * Drops keys and every entry carrying one of the tags: at once in this isolate, in Redis for
+   * the others (their L1 may lag by at most its TTL). If Redis is unreachable, the
+   * invalidation is replayed before Redis is read again.
+   */
+  async invalidate(what: InvalidateOptions): Promise<void> {
+    const keys = what.keys ?? [];
+    const tags = what.tags ?? [];
+    if (keys.length === 0 && tags.length === 0) return;
+    this.stats.invalidations++;
+    this.l1?.invalidate(keys, tags);
+    for (const k of keys) this.flights.delete(k);
+    if (tags.length > 0) {
+      for (const [k, f] of this.flights) {
+        if (typeof f.tags === "function" || f.tags?.some((t) => tags.includes(t))) {
+          this.flights.delete(k);
+        }
+      }
+    }
+    await this.l2?.invalidate(keys, tags);
+  }
+
+  /** Shorthand for `invalidate({ keys: [key] })`. */
+  delete(key: string): Promise<void> {
+    return this.invalidate({ keys: [key] });
+  }
+
+  /** Counters since start or the last `resetStats()`. */
+  getStats(): CacheStatsSnapshot {
+    const s = this.stats;
+    const hits = s.l1Hits + s.l2Hits + s.joins;
+    return {
+      requests: s.requests,
+      hits,
+      hitRate: s.requests === 0 ? 0 : round((hits / s.requests) * 100),
+      l1: {
+        hits: s.l1Hits,
+        misses: s.l1Misses,
+        entries: this.l1?.entries ?? 0,
+        bytes: this.l1?.bytes ?? 0,
+      },
+      l2: {
+        enabled: this.l2 !== null,
+        hits: s.l2Hits,
+        misses: s.l2Misses,
+        writes: s.l2Writes,
+        errors: s.l2Errors,
+        timeouts: s.l2Timeouts,
+        breaker: this.l2?.breaker.state ?? "disabled",
+        breakerOpens: this.l2?.breaker.opens ?? 0,
+        latencyMs: s.latency(),
+      },
+      loaderCalls: s.loaderCalls,
+      loaderErrors: s.loaderErrors,
+      joins: s.joins,
+      fallbacks: s.fallbacks,
+      staleSetsRejected: s.staleSetsRejected,
+      invalidations: s.invalidations,
+      pendingInvalidations: this.l2?.pendingInvalidations ?? 0,
+      unserializable: s.unserializable,
+    };
+  }
+
+  /** Zeroes the counters (not the cached data). */
+  resetStats(): void {
+    Object.assign(this.stats, new CacheStats());
+    if (this.l2) this.l2.breaker.opens = 0;
+  }
+
+  /** Empties this isolate's L1 (Redis keeps its entries). */
+  clearLocal(): void {
+    this.l1?.clear();
+  }
+
+  private readL1(key: string): string | undefined {
+    if (!this.l1) return undefined;
+    const json = this.l1.get(key);
+    if (json === undefined) this.stats.l1Misses++;
+    else this.stats.l1Hits++;
+    return json;
+  }
+
+  /** The single-flight body: L2 (taking a lease on miss), else the loader, then fill. */
+  private async load<T>(
+    key: string,
+    loader: () => Promise<T> | T,
+    o: Normalized<T>,
+    keepRaw: (value: T) => void,
+  ): Promise<{ json: string; source: CacheSource }> {
+    const mark = this.l1?.mark();
+    const started = performance.now();
+    let lease: string | undefined;
+    if (this.l2) {
+      const r = await this.l2.read(key, true);
+      if (r.kind === "hit") {
+        this.stats.l2Hits++;
+        this.l1?.set(key, r.data, r.tags, o.l1TtlMs, mark);
+        return { json: r.data, source: "l2" };
+      }
+      if (r.kind === "miss") {
+        this.stats.l2Misses++;
+        lease = r.lease;
+      } else this.stats.fallbacks++;
+    }
+    const value = await this.runLoader(loader);
+    const json = this.serialize(value);
+    if (json === undefined) {
+      keepRaw(value);
+      return { json: "", source: "loader" };
+    }
+    const tags = typeof o.tags === "function" ? o.tags(value) : o.tags ?? [];
+    let fresh = true;
+    if (this.l2 && lease !== undefined) {
+      // Past the lease's lifetime the invalidation markers it relies on may be gone: skip.
+      fresh = performance.now() - started < this.options.leaseMs &&
+        await this.l2.write(key, json, o.ttlMs, tags, lease) !== "rejected";
+      if (!fresh) this.stats.staleSetsRejected++;
+    }
+    if (fresh) this.l1?.set(key, json, tags, o.l1TtlMs, mark);
+    return { json, source: "loader" };
+  }
+
+  private async runLoader<T>(loader: () => Promise<T> | T): Promise<T> {
+    this.stats.loaderCalls++;
+    try {
+      return await loader();
+    } catch (error) {
+      this.stats.loaderErrors++;
+      throw error;
+    }
+  }
+
+  /** JSON text of a value (`undefined` is stored as null); undefined if JSON cannot hold it. */
+  private serialize(value: unknown): string | undefined {
+    try {
+      return JSON.stringify(value === undefined ? null : value);
+    } catch {
+      this.stats.unserializable++;
+      return undefined;
+    }
+  }
+
+  private normalize<T>(options?: number | GetOrSetOptions<T> | CacheSetOptions): Normalized<T> {
+    const o = typeof options === "number" ? { ttl: options } : options ?? {};
+    const ttlSeconds = o.ttl ?? this.options.defaultTtlSeconds;
+    const l1Seconds = Math.min(o.l1Ttl ?? this.options.l1TtlSeconds, ttlSeconds);
+    return {
+      ttlMs: ttlSeconds * 1000,
+      l1TtlMs: l1Seconds * 1000,
+      tags: o.tags as GetOrSetOptions<T>["tags"],
+    };
+  }
+}
+
+/** Builds an isolated cache (tests, or a second namespace). */
+export function createCache(options: CacheOptions = {}): Cache {
+  return new Cache(options);
+}

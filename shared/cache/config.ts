@@ -1,0 +1,104 @@
+/** Cache options and how they are read from the environment. */
+
+/** Options for one cache instance; every field has a default. */
+export interface CacheOptions {
+  /** Upstash REST URL; with no URL or token the cache runs on L1 alone. */
+  redisUrl?: string;
+  redisToken?: string;
+  /** First part of every Redis key (default "crew"); the schema version follows it. */
+  namespace?: string;
+  /** TTL used when a call gives none (default 60 s). */
+  defaultTtlSeconds?: number;
+  /** How long L1 may serve an entry (default 5 s): the most another isolate can lag a write. */
+  l1TtlSeconds?: number;
+  l1MaxEntries?: number;
+  l1MaxBytes?: number;
+  /** false = "L2 only" (every read goes to Redis). */
+  l1Enabled?: boolean;
+  /** false = cache off: every read runs the loader. */
+  enabled?: boolean;
+  /** Upper bound on one L2 round trip (default 150 ms). */
+  l2TimeoutMs?: number;
+  /** Consecutive L2 failures that open the breaker (default 5). */
+  breakerThreshold?: number;
+  /** How long an open breaker skips L2 before probing again (default 10 s). */
+  breakerOpenMs?: number;
+  /** Validity of a miss's lease (default 10 s); slower loads are returned but not cached. */
+  leaseMs?: number;
+}
+
+export type ResolvedCacheOptions = Required<Omit<CacheOptions, "redisUrl" | "redisToken">> & {
+  redisUrl?: string;
+  redisToken?: string;
+};
+
+/** Fills in defaults. */
+export function resolveOptions(o: CacheOptions): ResolvedCacheOptions {
+  return {
+    redisUrl: o.redisUrl || undefined,
+    redisToken: o.redisToken || undefined,
+    namespace: o.namespace || "crew",
+    defaultTtlSeconds: o.defaultTtlSeconds ?? 60,
+    l1TtlSeconds: o.l1TtlSeconds ?? 5,
+    l1MaxEntries: o.l1MaxEntries ?? 5_000,
+    l1MaxBytes: o.l1MaxBytes ?? 32 * 1024 * 1024,
+    l1Enabled: o.l1Enabled ?? true,
+    enabled: o.enabled ?? true,
+    l2TimeoutMs: o.l2TimeoutMs ?? 150,
+    breakerThreshold: o.breakerThreshold ?? 5,
+    breakerOpenMs: o.breakerOpenMs ?? 10_000,
+    leaseMs: o.leaseMs ?? 10_000,
+  };
+}
+
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined; // no env permission: defaults, L1 only
+  }
+}
+
+function num(env: (name: string) => string | undefined, name: string): number | undefined {
+  const raw = env(name);
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const n = Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/**
+ * Reads cache options from the environment.
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | `UPSTASH_REDIS_REST_URL` / `UPSTASH_REDIS_REST_TOKEN` | — | L2; the older `UPSTASH_REDIS_URL` / `UPSTASH_REDIS_TOKEN` also work; unset = L1 only |
+ * | `CACHE_NAMESPACE` | `crew` | key prefix (`crew:v1:`) |
+ * | `CACHE_TTL_SECONDS` | 60 | TTL when a call gives none |
+ * | `CACHE_L1_TTL_SECONDS` | 5 | L1 lifetime = max cross-isolate staleness |
+ * | `CACHE_L1_MAX_ENTRIES` | 5000 | L1 entry bound |
+ * | `CACHE_L1_MAX_BYTES` | 33554432 | L1 byte bound (approximate, UTF-16 size) |
+ * | `CACHE_L2_TIMEOUT_MS` | 150 | per L2 round trip |
+ * | `CACHE_BREAKER_THRESHOLD` / `CACHE_BREAKER_OPEN_MS` | 5 / 10000 | circuit breaker |
+ * | `CACHE_DISABLED=1` | off | every read runs the loader (bench "cache off") |
+ * | `CACHE_L1_DISABLED=1` | off | no L1 (bench "L2 only") |
+ */
+export function cacheOptionsFromEnv(
+  env: (name: string) => string | undefined = readEnv,
+): CacheOptions {
+  const flag = (name: string) =>
+    ["1", "true", "yes", "on"].includes((env(name) ?? "").toLowerCase());
+  return {
+    redisUrl: env("UPSTASH_REDIS_REST_URL") || env("UPSTASH_REDIS_URL"),
+    redisToken: env("UPSTASH_REDIS_REST_TOKEN") || env("UPSTASH_REDIS_TOKEN"),
+    namespace: env("CACHE_NAMESPACE"),
+    defaultTtlSeconds: num(env, "CACHE_TTL_SECONDS"),
+    l1TtlSeconds: num(env, "CACHE_L1_TTL_SECONDS"),
+    l1MaxEntries: num(env, "CACHE_L1_MAX_ENTRIES"),
+    l1MaxBytes: num(env, "CACHE_L1_MAX_BYTES"),
+    l2TimeoutMs: num(env, "CACHE_L2_TIMEOUT_MS"),
+    breakerThreshold: num(env, "CACHE_BREAKER_THRESHOLD"),
+    breakerOpenMs: num(env, "CACHE_BREAKER_OPEN_MS"),
+    enabled: !flag("CACHE_DISABLED"),
+    l1Enabled: !flag("CACHE_L1_DISABLED"),
+  };
+}

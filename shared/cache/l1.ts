@@ -1,0 +1,110 @@
+/**
+ * L1: the isolate's own memory (lru-cache, bounded by entries and bytes). Values are stored as
+ * JSON strings, so no caller can mutate a cached value, and L1 hands out the same shapes as L2.
+ *
+ * Local invalidation mirrors L2's versioning: tags (and keys) have versions drawn from one local
+ * sequence; an entry records the versions it saw, and a load that started before a newer
+ * version was set may not fill L1 (the same stale-set guard as L2's leases).
+ */
+import { LRUCache } from "lru-cache";
+
+interface L1Entry {
+  json: string;
+  tags: readonly string[];
+  versions: readonly number[];
+}
+
+export interface L1Options {
+  maxEntries: number;
+  maxBytes: number;
+}
+
+/** The in-memory tier. */
+export class L1Store {
+  private readonly lru: LRUCache<string, L1Entry>;
+  private readonly versions = new Map<string, number>();
+  private readonly maxVersions: number;
+  private seq = 0;
+  /** The version of anything not in `versions` (raised when the map is reset). */
+  private floor = 0;
+
+  constructor(options: L1Options) {
+    this.lru = new LRUCache<string, L1Entry>({
+      max: options.maxEntries,
+      maxSize: options.maxBytes,
+      // UTF-16 strings: two bytes a character, plus a rough per-entry overhead.
+      sizeCalculation: (e, key) => (e.json.length + key.length) * 2 + 64 + e.tags.length * 48,
+    });
+    this.maxVersions = Math.max(1024, options.maxEntries * 4);
+  }
+
+  get entries(): number {
+    return this.lru.size;
+  }
+
+  get bytes(): number {
+    return this.lru.calculatedSize;
+  }
+
+  /** A point to compare against when a load finishes (see `set`'s `since`). */
+  mark(): number {
+    return this.seq;
+  }
+
+  /** The cached JSON, or undefined on a miss or when a tag moved on since it was stored. */
+  get(key: string): string | undefined {
+    const e = this.lru.get(key);
+    if (!e) return undefined;
+    for (let i = 0; i < e.tags.length; i++) {
+      if (this.version(e.tags[i]) !== e.versions[i]) {
+        this.lru.delete(key);
+        return undefined;
+      }
+    }
+    return e.json;
+  }
+
+  /**
+   * Stores JSON for `ttlMs`. With `since` (a `mark()` taken before the load began), the store
+   * is skipped if the key or a tag was invalidated meanwhile; returns whether it stored.
+   */
+  set(key: string, json: string, tags: readonly string[], ttlMs: number, since?: number): boolean {
+    if (since !== undefined) {
+      if (this.version(keyTag(key)) > since) return false;
+      for (const t of tags) if (this.version(t) > since) return false;
+    }
+    if (ttlMs <= 0) return false;
+    this.lru.set(key, { json, tags, versions: tags.map((t) => this.version(t)) }, { ttl: ttlMs });
+    return true;
+  }
+
+  /** Drops keys and moves tags on at once, so this isolate reads its own writes. */
+  invalidate(keys: readonly string[], tags: readonly string[]): void {
+    const v = ++this.seq;
+    for (const k of keys) {
+      this.lru.delete(k);
+      this.versions.set(keyTag(k), v);
+    }
+    for (const t of tags) this.versions.set(t, v);
+    if (this.versions.size > this.maxVersions) {
+      // Forgetting versions could revive entries that recorded older ones, so forget those
+      // entries too; loads in flight compare against the floor and are refused.
+      this.versions.clear();
+      this.lru.clear();
+      this.floor = v;
+    }
+  }
+
+  clear(): void {
+    this.lru.clear();
+  }
+
+  private version(tag: string): number {
+    return this.versions.get(tag) ?? this.floor;
+  }
+}
+
+/** Key versions live in the tag map under a name no tag can have. */
+function keyTag(key: string): string {
+  return `\u0000key:${key}`;
+}

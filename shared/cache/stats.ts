@@ -1,0 +1,88 @@
+/** Counters behind `cache.getStats()`. */
+import type { BreakerState } from "./breaker.ts";
+
+/** A point-in-time copy of the cache's counters. */
+export interface CacheStatsSnapshot {
+  /** Reads asked of the cache (`get`, `getOrSet`, `getOrSetWithInfo`). */
+  requests: number;
+  /** Reads answered without running a loader: L1 hits + L2 hits + single-flight joins. */
+  hits: number;
+  /** `hits / requests` in percent, two decimals (0 when there were no reads). */
+  hitRate: number;
+  l1: { hits: number; misses: number; entries: number; bytes: number };
+  l2: {
+    enabled: boolean;
+    hits: number;
+    misses: number;
+    writes: number;
+    errors: number;
+    timeouts: number;
+    breaker: BreakerState | "disabled";
+    breakerOpens: number;
+    latencyMs: { count: number; avg: number; p50: number; p99: number; max: number };
+  };
+  loaderCalls: number;
+  loaderErrors: number;
+  /** Concurrent misses that waited on another caller's load instead of running the loader. */
+  joins: number;
+  /** Reads that wanted L2 but answered without it (error, timeout, breaker open). */
+  fallbacks: number;
+  /** Loader results not stored because the key or a tag was invalidated while loading. */
+  staleSetsRejected: number;
+  invalidations: number;
+  /** Invalidations that could not reach L2 yet and will be replayed when it is back. */
+  pendingInvalidations: number;
+  /** Values that JSON cannot represent; returned uncached. */
+  unserializable: number;
+}
+
+const WINDOW = 1024;
+
+/** Mutable counters; latencies keep the last 1024 samples for percentiles. */
+export class CacheStats {
+  requests = 0;
+  l1Hits = 0;
+  l1Misses = 0;
+  l2Hits = 0;
+  l2Misses = 0;
+  l2Writes = 0;
+  l2Errors = 0;
+  l2Timeouts = 0;
+  loaderCalls = 0;
+  loaderErrors = 0;
+  joins = 0;
+  fallbacks = 0;
+  staleSetsRejected = 0;
+  invalidations = 0;
+  unserializable = 0;
+  private latencies = new Float64Array(WINDOW);
+  private latencyCount = 0;
+  private latencySum = 0;
+  private latencyMax = 0;
+
+  recordLatency(ms: number): void {
+    this.latencies[this.latencyCount % WINDOW] = ms;
+    this.latencyCount++;
+    this.latencySum += ms;
+    if (ms > this.latencyMax) this.latencyMax = ms;
+  }
+
+  latency(): CacheStatsSnapshot["l2"]["latencyMs"] {
+    const n = Math.min(this.latencyCount, WINDOW);
+    if (n === 0) return { count: 0, avg: 0, p50: 0, p99: 0, max: 0 };
+    const sorted = this.latencies.slice(0, n).sort();
+    const at = (q: number) => round(sorted[Math.min(n - 1, Math.floor(q * n))]);
+    return {
+      count: this.latencyCount,
+      avg: round(this.latencySum / this.latencyCount),
+      p50: at(0.5),
+      p99: at(0.99),
+      max: round(this.latencyMax),
+    };
+  }
+}
+
+/** Two decimals, for percentages and milliseconds. */
+export function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,203 @@
+/**
+ * The app factory every function uses: base path = function name, request id, CORS, one request
+ * log line, `Server-Timing`, caller authentication, zod validation errors in our error shape, and
+ * the single `onError`. A function's index.ts only mounts its routes on what this returns.
+ */
+import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import type { MiddlewareHandler } from "hono";
+import { type AppRole, assertRole, authenticate, type AuthUser } from "./auth.ts";
+import { AppError, validationFailed } from "./errors.ts";
+
+/** Per-request values, typed once so handlers never cast `c.get`. */
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    user: AuthUser;
+    /** Durations (ms) reported in `Server-Timing`, e.g. `db`, `cache`. */
+    timings: Record<string, number>;
+  };
+};
+
+export type App = OpenAPIHono<AppEnv>;
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+/** Turns zod issues into `{ "field.path": "message" }` for the error's `details`. */
+export function issuesToDetails(error: z.ZodError): Record<string, string> {
+  const details: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const prefix = issue.path.map(String);
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) details[[...prefix, key].join(".")] ??= "Unknown field";
+      continue;
+    }
+    details[prefix.length ? prefix.join(".") : "_"] ??= issue.message;
+  }
+  return details;
+}
+
+/** Builds the error response; AppErrors keep their status and code, anything else is a 500. */
+export function errorResponse(err: unknown, requestId: string): Response {
+  let appError: AppError;
+  if (err instanceof AppError) appError = err;
+  else if (err instanceof z.ZodError) appError = validationFailed(issuesToDetails(err));
+  else if (err instanceof HTTPException && err.status < 500) {
+    // Hono raises these for malformed JSON bodies and similar client faults.
+    appError = new AppError(400, "bad_request", err.message || "Malformed request");
+  } else {
+    console.error(JSON.stringify({ level: "error", request_id: requestId, error: String(err) }));
+    appError = new AppError(500, "internal_error", "Something went wrong; quote the request id");
+  }
+  if (appError.status >= 500 && appError.cause) {
+    console.error(JSON.stringify({
+      level: "error",
+      request_id: requestId,
+      code: appError.code,
+      cause: String(appError.cause),
+    }));
+  }
+  const headers = new Headers({ "content-type": "application/json", "x-request-id": requestId });
+  if (appError.retryAfter !== undefined) headers.set("retry-after", String(appError.retryAfter));
+  return new Response(JSON.stringify(appError.toBody(requestId)), {
+    status: appError.status,
+    headers,
+  });
+}
+
+const authenticateCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.set("user", await authenticate(c.req.header("authorization")));
+  await next();
+};
+
+/**
+ * Creates a function's app mounted at `/<name>` (hosted Supabase strips `/functions/v1`).
+ * `/<name>/health` and `/<name>/openapi.json` answer without a token; every other route
+ * authenticates the caller first.
+ */
+export function createApp(name: string, options: { version?: string } = {}): App {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationFailed(issuesToDetails(result.error));
+    },
+  }).basePath(`/${name}`) as unknown as App;
+
+  app.use("*", async (c, next) => {
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    c.set("requestId", requestId);
+    c.set("timings", {});
+    const started = performance.now();
+    await next();
+    const total = performance.now() - started;
+    c.header("x-request-id", requestId);
+    const timings = Object.entries(c.get("timings"))
+      .map(([metric, ms]) => `${metric};dur=${ms.toFixed(1)}`);
+    c.header("server-timing", [...timings, `total;dur=${total.toFixed(1)}`].join(", "));
+    // The path only: query strings may carry an IC number being searched for.
+    if (Deno.env.get("LOG_REQUESTS") !== "0") {
+      console.log(JSON.stringify({
+        request_id: requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        ms: Math.round(total * 10) / 10,
+      }));
+    }
+  });
+  app.use(
+    "*",
+    cors({
+      origin: "*",
+      allowHeaders: [
+        "authorization",
+        "x-client-info",
+        "apikey",
+        "content-type",
+        "idempotency-key",
+        "x-request-id",
+      ],
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      exposeHeaders: ["x-request-id", "x-cache", "server-timing", "retry-after"],
+      maxAge: 86400,
+    }),
+  );
+  app.onError((err, c) => errorResponse(err, c.get("requestId") ?? crypto.randomUUID()));
+  app.notFound((c) =>
+    errorResponse(
+      new AppError(404, "route_not_found", `No route ${c.req.method} ${c.req.path}`),
+      c.get("requestId") ?? crypto.randomUUID(),
+    )
+  );
+
+  app.get("/health", (c) => c.json({ status: "ok", function: name }));
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: `${name} function`, version: options.version ?? "1.0.0" },
+    servers: [{ url: "/functions/v1" }],
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+  });
+  app.use("*", async (c, next) => {
+    const path = c.req.path;
+    if (path === `/${name}/health` || path === `/${name}/openapi.json`) return await next();
+    if (c.req.method === "OPTIONS") return await next();
+    return await authenticateCaller(c, next);
+  });
+  return app;
+}
+
+/** The error body every failing route returns, for the OpenAPI document. */
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+  request_id: z.string().optional(),
+}).openapi("Error");
+
+const errorResponses = {
+  400: { description: "Invalid input", content: { "application/json": { schema: ErrorBody } } },
+  401: { description: "No valid token", content: { "application/json": { schema: ErrorBody } } },
+  403: { description: "Role not allowed", content: { "application/json": { schema: ErrorBody } } },
+};
+
+/**
+ * `createRoute` plus the roles allowed to call it: they are checked before the handler runs
+ * and written into the OpenAPI description, so the document says who may call what.
+ */
+export function route<const R extends Omit<RouteConfig, "middleware">>(
+  config: R & { roles: readonly AppRole[] },
+) {
+  const { roles, ...rest } = config;
+  const allow: MiddlewareHandler<AppEnv> = async (c, next) => {
+    assertRole(c.get("user"), roles);
+    await next();
+  };
+  return createRoute({
+    ...rest,
+    description: `${rest.description ?? ""}\n\nRoles: ${roles.join(", ")}`.trim(),
+    security: [{ bearer: [] }],
+    middleware: [allow] as const,
+    responses: { ...errorResponses, ...rest.responses },
+  });
+}
+
+/** Adds a duration to the request's `Server-Timing` header. */
+export async function timed<T>(
+  timings: Record<string, number>,
+  metric: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    timings[metric] = (timings[metric] ?? 0) + performance.now() - started;
+  }
+}

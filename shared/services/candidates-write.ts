@@ -1,0 +1,178 @@
+/**
+ * Candidates, writing side: create, update, bank details, bulk import. Each write invalidates
+ * what it changed after its transaction committed, then writes the new record through.
+ */
+import { asServiceRole, asUser } from "../db.ts";
+import { cache, cacheKey } from "../cache.ts";
+import { forbidden, notFound, unprocessable } from "../errors.ts";
+import {
+  ADMIN_FIELDS,
+  type BankDetails,
+  CandidateCreate,
+  type CandidatePatch,
+  IMPORT_MAX_ROWS,
+  SELF_FIELDS,
+} from "./candidates-input.ts";
+import {
+  type BankRecord,
+  type Caller,
+  CANDIDATE_TTL,
+  type CandidateRecord,
+  candidateTag,
+  LIST_TAG,
+  ownCandidateId,
+  plain,
+  toDetail,
+  userLinkTag,
+} from "./candidates-access.ts";
+import {
+  candidateByIdQuery,
+  importChunkQuery,
+  insertCandidateQuery,
+  updateCandidateQuery,
+  upsertBankQuery,
+} from "./candidates-sql.ts";
+
+/** Rows per import statement: one jsonb parameter each, a few hundred KB at most. */
+const IMPORT_CHUNK = 1000;
+/** Per-row errors returned at most (the count says how many rows failed in total). */
+const MAX_ROW_ERRORS = 200;
+
+async function publish(rec: CandidateRecord, extraTags: string[] = []): Promise<void> {
+  await cache.invalidate({ tags: [candidateTag(rec.id), LIST_TAG, ...extraTags] });
+  await cache.set(cacheKey("candidate", rec.id), rec, {
+    ttl: CANDIDATE_TTL,
+    tags: [candidateTag(rec.id)],
+  });
+}
+
+/** Creates a candidate (admin, manager). A duplicate IC is a 409 from the unique index. */
+export async function createCandidate(caller: Caller, input: CandidateCreate) {
+  const rec = await asUser(caller.claims, async (tx) => {
+    const [row] = await insertCandidateQuery(tx, input);
+    return plain<CandidateRecord>(row);
+  });
+  await publish(rec);
+  return toDetail(caller, rec);
+}
+
+/**
+ * Updates a candidate. Admin: any field. Manager: not the IC or the login link. Crew: only their
+ * own phone, email and skills — RLS cannot limit columns, so that path runs as the service role
+ * with the ownership test in its WHERE clause and the field list checked here.
+ */
+export async function updateCandidate(caller: Caller, id: string, patch: CandidatePatch) {
+  const fields = Object.keys(patch);
+  const allowed: readonly string[] | null = caller.appRole === "crew"
+    ? SELF_FIELDS
+    : caller.appRole === "manager"
+    ? fields.filter((f) => !(ADMIN_FIELDS as readonly string[]).includes(f))
+    : null;
+  const refused = allowed ? fields.filter((f) => !allowed.includes(f)) : [];
+  if (refused.length) {
+    throw forbidden(`You may not change: ${refused.join(", ")}`);
+  }
+
+  let previousUser: string | null | undefined;
+  let rows: Record<string, unknown>[];
+  if (caller.appRole === "crew") {
+    rows = await asServiceRole(
+      "candidates: crew self-service edit of own contact fields",
+      (tx) => updateCandidateQuery(tx, id, patch, caller.id),
+    );
+  } else {
+    rows = await asUser(caller.claims, async (tx) => {
+      if (patch.user_id !== undefined) {
+        const [old] = await candidateByIdQuery(tx, id);
+        previousUser = (old?.user_id as string | null) ?? null;
+      }
+      return await updateCandidateQuery(tx, id, patch);
+    });
+  }
+  if (!rows[0]) throw notFound("Candidate");
+  const rec = plain<CandidateRecord>(rows[0]);
+  const linkTags = patch.user_id === undefined
+    ? []
+    : [previousUser, rec.user_id].filter((u): u is string => !!u).map(userLinkTag);
+  await publish(rec, linkTags);
+  return toDetail(caller, rec);
+}
+
+/** Creates or replaces bank details: admin, finance, or the candidate themself (404 otherwise). */
+export async function putBankDetails(caller: Caller, id: string, bank: BankDetails) {
+  if (caller.appRole === "crew" && (await ownCandidateId(caller)) !== id) {
+    throw notFound("Candidate");
+  }
+  const saved = await asUser(caller.claims, async (tx) => {
+    const [exists] = await candidateByIdQuery(tx, id);
+    if (!exists) throw notFound("Candidate");
+    const [row] = await upsertBankQuery(tx, id, bank);
+    return plain<BankRecord>(row);
+  });
+  const key = cacheKey("candidate", id, "bank");
+  await cache.invalidate({ keys: [key] });
+  await cache.set(key, saved, { ttl: CANDIDATE_TTL, tags: [candidateTag(id)] });
+  return saved;
+}
+
+/** Field messages of a zod error, keyed by field path. */
+function fieldErrors(issues: { path: PropertyKey[]; message: string; keys?: string[] }[]) {
+  const out: Record<string, string> = {};
+  for (const issue of issues) {
+    const at = issue.path.map(String).join(".");
+    if (issue.keys) { for (const k of issue.keys) out[at ? `${at}.${k}` : k] ??= "Unknown field"; }
+    else out[at || "_"] ??= issue.message;
+  }
+  return out;
+}
+
+/**
+ * Validates every row first; one bad row (or an IC repeated within the file) fails the whole
+ * import with 422 and per-row messages, and nothing is written. Then upserts all rows by IC in ONE
+ * transaction, chunked set-based statements — a database error rolls everything back as well.
+ */
+export async function importCandidates(caller: Caller, rawRows: unknown[]) {
+  if (rawRows.length > IMPORT_MAX_ROWS) {
+    throw unprocessable(`At most ${IMPORT_MAX_ROWS} rows per import`);
+  }
+  const rows: CandidateCreate[] = [];
+  const errors: Record<string, Record<string, string>> = {};
+  let invalid = 0;
+  const firstRowOfIc = new Map<string, number>();
+  rawRows.forEach((raw, index) => {
+    const parsed = CandidateCreate.safeParse(raw);
+    let problem: Record<string, string> | null = null;
+    if (!parsed.success) problem = fieldErrors(parsed.error.issues);
+    else {
+      const first = firstRowOfIc.get(parsed.data.ic_number);
+      if (first !== undefined) problem = { ic_number: `Same IC number as row ${first}` };
+      else {
+        firstRowOfIc.set(parsed.data.ic_number, index);
+        rows.push(parsed.data);
+      }
+    }
+    if (problem) {
+      invalid++;
+      if (invalid <= MAX_ROW_ERRORS) errors[String(index)] = problem;
+    }
+  });
+  if (invalid) {
+    throw unprocessable(`${invalid} of ${rawRows.length} rows are invalid; nothing was imported`, {
+      invalid_rows: invalid,
+      rows: errors,
+    });
+  }
+
+  const result = await asUser(caller.claims, async (tx) => {
+    let inserted = 0;
+    const updatedIds: string[] = [];
+    for (let i = 0; i < rows.length; i += IMPORT_CHUNK) {
+      const [r] = await importChunkQuery(tx, rows.slice(i, i + IMPORT_CHUNK));
+      inserted += Number(r.inserted);
+      updatedIds.push(...(r.updated_ids as string[]));
+    }
+    return { inserted, updatedIds };
+  });
+  await cache.invalidate({ tags: [LIST_TAG, ...result.updatedIds.map(candidateTag)] });
+  return { inserted: result.inserted, updated: result.updatedIds.length };
+}

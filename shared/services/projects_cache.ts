@@ -1,0 +1,52 @@
+/**
+ * Cache keys, tags and TTLs of the projects service in one place (docs/cache-projects.md lists
+ * them). Shared entries hold scope-neutral values; who may read them is decided by the service
+ * before an entry is handed out.
+ */
+import {
+  cache,
+  cacheKey,
+  cacheTag,
+  type KeyPart,
+  listKey as cacheListKey,
+  listTag,
+} from "../cache.ts";
+
+export const PROJECT_TTL = 300;
+export const LIST_TTL = 30;
+export const DASHBOARD_TTL = 60;
+
+export const LIST_TAG = listTag("projects");
+export const DASHBOARD_TAG = "dashboard";
+
+/** Tag of everything derived from one project (payments and claims invalidate it too). */
+export const projectTag = (id: string) => cacheTag("project", id);
+
+/** The full detail of a project, shared by admin, finance and the owning manager. */
+export const projectKey = (id: string) => cacheKey("project", id);
+
+/** The crew view is kept per user: a crew member may only see projects they are assigned to. */
+export const crewProjectKey = (id: string, userId: string) =>
+  cacheKey("project", id, "crew", userId);
+
+/**
+ * Lists are kept per visibility scope: admin and finance see the same rows; a manager's and a
+ * crew member's lists depend on who they are, so their user id is part of the key.
+ */
+export function listKey(scope: string, query: Record<string, KeyPart>): string {
+  return cacheListKey("projects", { ...query, scope });
+}
+
+/** Dashboard per scope: "all" (admin/finance) or one manager. */
+export const dashboardKey = (scope: string, from: string, to: string) =>
+  cacheKey("projects", "dashboard", scope, from, to);
+
+/**
+ * Drops what a write changed. Called AFTER the transaction commits: invalidating inside it would
+ * let a concurrent reader refill the cache with the old row before the commit.
+ */
+export async function invalidateProjects(ids: string[], lists = true): Promise<void> {
+  const tags = ids.map(projectTag);
+  if (lists) tags.push(LIST_TAG);
+  if (tags.length) await cache.invalidate({ tags });
+}

@@ -1,0 +1,246 @@
+/**
+ * Project staff (assignments): list, assign many, change one, remove one. Writes run as the
+ * caller, so RLS limits managers to their own projects; the rules here add what RLS cannot say:
+ * closed projects take no new staff, blacklisted candidates are never assigned, assignment dates
+ * lie inside the project's, and an assignment's status only moves forward.
+ */
+import { asUser } from "../db.ts";
+import { AppError, conflict, notFound, unprocessable } from "../errors.ts";
+import { decodeCursor, encodeCursor, maskIc } from "../schemas.ts";
+import { invalidateProjects } from "./projects_cache.ts";
+import type { Caller } from "./projects.ts";
+import {
+  candidatesByIdQuery,
+  deleteStaffQuery,
+  insertStaffQuery,
+  listStaffQuery,
+  lockStaffQuery,
+  projectForStaffQuery,
+  type StaffStatus,
+  type StaffWrite,
+  updateStaffQuery,
+} from "./staff_sql.ts";
+
+export interface StaffView {
+  id: string;
+  project_id: string;
+  candidate_id: string;
+  candidate_name?: string;
+  ic_number_masked?: string;
+  designation: string;
+  status: StaffStatus;
+  start_date: string | null;
+  end_date: string | null;
+  daily_rate: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AssignItem {
+  candidate_id: string;
+  designation?: string;
+  status?: "invited" | "confirmed";
+  start_date?: string;
+  end_date?: string;
+  daily_rate?: string;
+}
+
+export interface StaffPatch {
+  designation?: string;
+  status?: StaffStatus;
+  start_date?: string;
+  end_date?: string;
+  daily_rate?: string;
+}
+
+const NEXT_STATUS: Record<StaffStatus, readonly StaffStatus[]> = {
+  invited: ["confirmed", "cancelled"],
+  confirmed: ["completed", "cancelled"],
+  cancelled: [],
+  completed: [],
+};
+
+/** Whether an assignment may move between statuses (staying put is allowed). */
+export function canMoveStaff(from: StaffStatus, to: StaffStatus): boolean {
+  return from === to || NEXT_STATUS[from].includes(to);
+}
+
+const iso = (v: unknown) => v instanceof Date ? v.toISOString() : String(v);
+
+function toStaffView(row: Record<string, unknown>): StaffView {
+  const view: StaffView = {
+    id: row.id as string,
+    project_id: row.project_id as string,
+    candidate_id: row.candidate_id as string,
+    designation: row.designation as string,
+    status: row.status as StaffStatus,
+    start_date: row.start_date as string | null,
+    end_date: row.end_date as string | null,
+    daily_rate: row.daily_rate as string,
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
+  if (typeof row.candidate_name === "string") view.candidate_name = row.candidate_name;
+  // Lists never carry a full IC number, whoever asks.
+  if (typeof row.ic_number === "string") view.ic_number_masked = maskIc(row.ic_number);
+  return view;
+}
+
+/** One page of a project's staff (404 if the caller cannot see the project). */
+export async function listStaff(
+  caller: Caller,
+  projectId: string,
+  query: { status?: StaffStatus; limit: number; cursor?: string },
+): Promise<{ data: StaffView[]; next_cursor: string | null }> {
+  const cursor = decodeCursor(query.cursor);
+  return await asUser(caller.claims, async (tx) => {
+    const [[project], rows] = await Promise.all([
+      projectForStaffQuery(tx, projectId),
+      listStaffQuery(tx, projectId, query.status, cursor, query.limit),
+    ]);
+    if (!project) throw notFound("Project");
+    const more = rows.length > query.limit;
+    const data = (more ? rows.slice(0, query.limit) : rows).map(toStaffView);
+    const last = data.at(-1);
+    return {
+      data,
+      next_cursor: more && last ? encodeCursor({ v: null, id: last.candidate_id }) : null,
+    };
+  }, { readOnly: true });
+}
+
+/**
+ * Assigns many candidates in one transaction. `onConflict: "error"` answers 409 naming the
+ * candidates already on the project and writes nothing; `"skip"` keeps them as they are and
+ * reports them in `skipped`.
+ */
+export async function assignStaff(
+  caller: Caller,
+  projectId: string,
+  items: AssignItem[],
+  onConflict: "error" | "skip",
+): Promise<{ created: StaffView[]; skipped: string[] }> {
+  const result = await asUser(caller.claims, async (tx) => {
+    const [[project], candidates] = await Promise.all([
+      projectForStaffQuery(tx, projectId),
+      candidatesByIdQuery(tx, items.map((i) => i.candidate_id)),
+    ]);
+    if (!project) throw notFound("Project");
+    if (project.status === "completed" || project.status === "cancelled") {
+      throw unprocessable(`A ${project.status} project takes no new staff`, {
+        project_status: project.status,
+      });
+    }
+    const status = new Map(candidates.map((c) => [c.id as string, c.status as string]));
+    const details: Record<string, string> = {};
+    const rows: StaffWrite[] = items.map((item, i) => {
+      const row: StaffWrite = {
+        candidate_id: item.candidate_id,
+        designation: item.designation ?? "crew",
+        status: item.status ?? "invited",
+        start_date: item.start_date ?? project.start_date,
+        end_date: item.end_date ?? project.end_date,
+        daily_rate: item.daily_rate ?? "0.00",
+      };
+      const at = `candidates.${i}.`;
+      const candidateStatus = status.get(item.candidate_id);
+      if (!candidateStatus) details[`${at}candidate_id`] = "Candidate not found";
+      else if (candidateStatus === "blacklisted") {
+        details[`${at}candidate_id`] = "Candidate is blacklisted";
+      }
+      if (row.start_date < project.start_date || row.start_date > project.end_date) {
+        details[`${at}start_date`] = "Must lie within the project's dates";
+      }
+      if (row.end_date < project.start_date || row.end_date > project.end_date) {
+        details[`${at}end_date`] = "Must lie within the project's dates";
+      } else if (row.end_date < row.start_date) {
+        details[`${at}end_date`] = "Must be on or after start_date";
+      }
+      return row;
+    });
+    if (Object.keys(details).length) throw unprocessable("Some assignments break a rule", details);
+
+    const inserted = await insertStaffQuery(tx, projectId, rows);
+    const created = new Set(inserted.map((r) => r.candidate_id as string));
+    const skipped = items.map((i) => i.candidate_id).filter((id) => !created.has(id));
+    if (skipped.length && onConflict === "error") {
+      // Throwing rolls the whole transaction back: nothing of this request is kept.
+      throw conflict(
+        "Some candidates are already assigned to this project",
+        Object.fromEntries(
+          items.flatMap((item, i) =>
+            created.has(item.candidate_id)
+              ? []
+              : [[`candidates.${i}.candidate_id`, "Already assigned"]]
+          ),
+        ),
+      );
+    }
+    return { created: inserted.map(toStaffView), skipped };
+  });
+  if (result.created.length) await invalidateProjects([projectId]);
+  return result;
+}
+
+/** Changes one assignment: status forward only, dates inside the project's. */
+export async function updateStaff(
+  caller: Caller,
+  projectId: string,
+  staffId: string,
+  patch: StaffPatch,
+): Promise<StaffView> {
+  const updated = await asUser(caller.claims, async (tx) => {
+    const [current] = await lockStaffQuery(tx, projectId, staffId);
+    if (!current) throw notFound("Assignment");
+    const from = current.status as StaffStatus;
+    const row = {
+      designation: patch.designation ?? current.designation as string,
+      status: patch.status ?? from,
+      start_date: patch.start_date ?? (current.start_date ?? current.project_start) as string,
+      end_date: patch.end_date ?? (current.end_date ?? current.project_end) as string,
+      daily_rate: patch.daily_rate ?? current.daily_rate as string,
+    };
+    if (!canMoveStaff(from, row.status)) {
+      throw new AppError(
+        409,
+        "invalid_transition",
+        `A ${from} assignment cannot become ${row.status}`,
+        {
+          details: { status: `${from} -> ${row.status} is not allowed` },
+        },
+      );
+    }
+    const details: Record<string, string> = {};
+    const [lo, hi] = [current.project_start as string, current.project_end as string];
+    if (row.start_date < lo || row.start_date > hi) {
+      details.start_date = `Must lie within the project's dates (${lo} to ${hi})`;
+    }
+    if (row.end_date < lo || row.end_date > hi) {
+      details.end_date = `Must lie within the project's dates (${lo} to ${hi})`;
+    } else if (row.end_date < row.start_date) details.end_date = "Must be on or after start_date";
+    if (Object.keys(details).length) throw unprocessable("The change breaks a rule", details);
+    const [saved] = await updateStaffQuery(tx, staffId, row);
+    return toStaffView(saved);
+  });
+  await invalidateProjects([projectId], false);
+  return updated;
+}
+
+/** Removes an assignment; a completed one is history (payroll refers to it) and stays. */
+export async function removeStaff(
+  caller: Caller,
+  projectId: string,
+  staffId: string,
+): Promise<void> {
+  await asUser(caller.claims, async (tx) => {
+    const [current] = await lockStaffQuery(tx, projectId, staffId);
+    if (!current) throw notFound("Assignment");
+    if (current.status === "completed") {
+      throw conflict("A completed assignment cannot be removed; it is payroll history", {
+        status: "completed",
+      });
+    }
+    await deleteStaffQuery(tx, staffId);
+  });
+  await invalidateProjects([projectId]);
+}

@@ -1,0 +1,98 @@
+/**
+ * End-to-end test helpers: supabase-js clients for each demo role (the real `functions.invoke`
+ * against the local gateway), and a direct SQL connection for checking what the database holds.
+ */
+import { createClient, FunctionsHttpError } from "@supabase/supabase-js";
+import postgres from "postgres";
+import { mintJwt, mintUserJwt } from "../../scripts/stack/keys.ts";
+
+/** Fixed demo users the seed creates (scripts/seed/demo_users.ts holds the same ids). */
+export const DEMO = {
+  admin: "00000000-0000-4000-a000-000000000001",
+  manager: "00000000-0000-4000-a000-000000000002",
+  finance: "00000000-0000-4000-a000-000000000003",
+  crew: "00000000-0000-4000-a000-000000000004",
+  manager2: "00000000-0000-4000-a000-000000000005",
+  crew2: "00000000-0000-4000-a000-000000000006",
+} as const;
+export type DemoUser = keyof typeof DEMO;
+
+const APP_ROLE: Record<DemoUser, string> = {
+  admin: "admin",
+  manager: "manager",
+  finance: "finance",
+  crew: "crew",
+  manager2: "manager",
+  crew2: "crew",
+};
+
+export function env(name: string): string {
+  const value = Deno.env.get(name);
+  if (!value) throw new Error(`${name} is not set: run tests through \`npm test\``);
+  return value;
+}
+
+/** A user JWT for a demo user (or the anon key for "anon"). */
+export function tokenFor(user: DemoUser | "anon"): Promise<string> {
+  if (user === "anon") return Promise.resolve(env("SUPABASE_ANON_KEY"));
+  return mintUserJwt(DEMO[user], APP_ROLE[user]);
+}
+
+/** A token for an arbitrary user id and app role. */
+export function tokenAs(sub: string, appRole: string): Promise<string> {
+  return mintUserJwt(sub, appRole);
+}
+
+export { mintJwt };
+
+export interface InvokeResult<T = Record<string, unknown>> {
+  status: number;
+  data: T;
+  headers: Headers;
+}
+
+/**
+ * Calls `<fn>/<path>` through supabase-js `functions.invoke` as `user` and returns status, parsed
+ * body and headers for both success and HTTP errors.
+ */
+export async function invoke<T = Record<string, unknown>>(
+  user: DemoUser | "anon" | { token: string },
+  fnPath: string,
+  options: {
+    method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+    body?: unknown;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<InvokeResult<T>> {
+  const token = typeof user === "object" ? user.token : await tokenFor(user);
+  const client = createClient(env("SUPABASE_URL"), env("SUPABASE_ANON_KEY"), {
+    auth: { persistSession: false, autoRefreshToken: false },
+    global: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  const { data, error, response } = await client.functions.invoke(fnPath, {
+    method: options.method ?? "GET",
+    body: options.body as Record<string, unknown> | undefined,
+    headers: options.headers,
+  });
+  if (error) {
+    if (error instanceof FunctionsHttpError) {
+      const res = error.context as Response;
+      return { status: res.status, data: await res.json(), headers: res.headers };
+    }
+    throw error;
+  }
+  return { status: response?.status ?? 200, data: data as T, headers: response!.headers };
+}
+
+let direct: postgres.Sql | undefined;
+/** A direct (not pooled, not RLS) connection for asserting database state. */
+export function db(): postgres.Sql {
+  direct ??= postgres(env("DB_DIRECT_URL"), { max: 4, prepare: false, onnotice: () => {} });
+  return direct;
+}
+
+/** Closes the direct connection (call at the end of a test file to avoid leak errors). */
+export async function closeDb(): Promise<void> {
+  await direct?.end();
+  direct = undefined;
+}
