@@ -2,11 +2,9 @@
  * Routes of the candidates function. Handlers only parse, call the service and shape the reply;
  * the rules live in shared/services/candidates*.ts.
  */
-import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { type AppEnv, route, timed } from "../../shared/http.ts";
-import { cache } from "../../shared/cache.ts";
-import { getPoolStats } from "../../shared/db.ts";
+import { type AppEnv, jsonBody, jsonResponse, route, timed } from "../../shared/http.ts";
 import { IdParam } from "../../shared/schemas.ts";
 import {
   BankDetails,
@@ -37,17 +35,7 @@ import {
   ImportResult,
   PagedQuery,
   SearchQuery,
-  Stats,
 } from "./schemas.ts";
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 
 const caller = (c: Context<AppEnv>): Caller => callerOf(c.get("user"));
 
@@ -60,7 +48,7 @@ candidatesRoutes.openapi(
     summary: "Search candidates (IC numbers masked)",
     roles: ["admin", "manager", "finance"],
     request: { query: SearchQuery },
-    responses: { 200: json(CandidatePage, "A page of candidates") },
+    responses: { 200: jsonResponse(CandidatePage, "A page of candidates") },
   }),
   async (c) => {
     const { cursor, ...filters } = c.req.valid("query");
@@ -80,7 +68,7 @@ candidatesRoutes.openapi(
     path: "/me",
     summary: "The caller's own candidate record",
     roles: ["admin", "manager", "finance", "crew"],
-    responses: { 200: json(Candidate, "The candidate linked to this login") },
+    responses: { 200: jsonResponse(Candidate, "The candidate linked to this login") },
   }),
   async (c) => {
     const result = await getOwnCandidate(caller(c));
@@ -91,24 +79,13 @@ candidatesRoutes.openapi(
 
 candidatesRoutes.openapi(
   route({
-    method: "get",
-    path: "/stats",
-    summary: "Cache and pool counters (for the benchmark)",
-    roles: ["admin"],
-    responses: { 200: json(Stats, "Counters") },
-  }),
-  (c) => c.json({ cache: cache.getStats(), pool: getPoolStats() }, 200),
-);
-
-candidatesRoutes.openapi(
-  route({
     method: "post",
     path: "/import",
     summary: "Bulk upsert by IC number: all rows or nothing",
     description: "Any invalid row fails the whole import with 422 and per-row errors.",
     roles: ["admin", "manager"],
-    request: { body: body(ImportBody) },
-    responses: { 200: json(ImportResult, "Rows inserted and updated") },
+    request: { body: jsonBody(ImportBody) },
+    responses: { 200: jsonResponse(ImportResult, "Rows inserted and updated") },
   }),
   async (c) => {
     const { rows } = c.req.valid("json");
@@ -122,8 +99,8 @@ candidatesRoutes.openapi(
     path: "/",
     summary: "Create a candidate",
     roles: ["admin", "manager"],
-    request: { body: body(CandidateCreate) },
-    responses: { 201: json(Candidate, "Created") },
+    request: { body: jsonBody(CandidateCreate) },
+    responses: { 201: jsonResponse(Candidate, "Created") },
   }),
   async (c) => c.json(await createCandidate(caller(c), c.req.valid("json")), 201),
 );
@@ -135,7 +112,7 @@ candidatesRoutes.openapi(
     summary: "One candidate (full IC for staff and the candidate; bank for admin/finance/self)",
     roles: ["admin", "manager", "finance", "crew"],
     request: { params: IdParam },
-    responses: { 200: json(Candidate, "The candidate") },
+    responses: { 200: jsonResponse(Candidate, "The candidate") },
   }),
   async (c) => {
     const result = await getCandidate(caller(c), c.req.valid("param").id);
@@ -151,8 +128,8 @@ candidatesRoutes.openapi(
     summary: "Update a candidate",
     description: "IC number and login link: admin only. Crew: own phone, email, skills.",
     roles: ["admin", "manager", "crew"],
-    request: { params: IdParam, body: body(CandidatePatch) },
-    responses: { 200: json(Candidate, "Updated") },
+    request: { params: IdParam, body: jsonBody(CandidatePatch) },
+    responses: { 200: jsonResponse(Candidate, "Updated") },
   }),
   async (c) =>
     c.json(await updateCandidate(caller(c), c.req.valid("param").id, c.req.valid("json")), 200),
@@ -164,8 +141,8 @@ candidatesRoutes.openapi(
     path: "/{id}/bank",
     summary: "Set bank details",
     roles: ["admin", "finance", "crew"],
-    request: { params: IdParam, body: body(BankDetails) },
-    responses: { 200: json(Bank, "Saved") },
+    request: { params: IdParam, body: jsonBody(BankDetails) },
+    responses: { 200: jsonResponse(Bank, "Saved") },
   }),
   async (c) =>
     c.json(await putBankDetails(caller(c), c.req.valid("param").id, c.req.valid("json")), 200),
@@ -178,7 +155,7 @@ candidatesRoutes.openapi(
     summary: "A candidate's assignments with project title and dates",
     roles: ["admin", "manager", "finance", "crew"],
     request: { params: IdParam, query: PagedQuery },
-    responses: { 200: json(AssignmentPage, "A page of assignments") },
+    responses: { 200: jsonResponse(AssignmentPage, "A page of assignments") },
   }),
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
@@ -195,7 +172,7 @@ candidatesRoutes.openapi(
     summary: "Earnings totals plus the live open amount",
     roles: ["admin", "finance", "crew"],
     request: { params: IdParam },
-    responses: { 200: json(Earnings, "Earnings") },
+    responses: { 200: jsonResponse(Earnings, "Earnings") },
   }),
   async (c) => {
     const result = await getEarnings(caller(c), c.req.valid("param").id);

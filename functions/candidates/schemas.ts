@@ -88,5 +88,3 @@ export const ImportResult = z.object({
   inserted: z.number().int(),
   updated: z.number().int(),
 }).openapi("ImportResult");
-
-export const Stats = z.object({ cache: z.unknown(), pool: z.unknown() });

@@ -8,9 +8,7 @@
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { type AppEnv, route, timed } from "../../shared/http.ts";
-import { cache } from "../../shared/cache.ts";
-import { getPoolStats } from "../../shared/db.ts";
+import { type AppEnv, jsonBody, jsonResponse, route, timed } from "../../shared/http.ts";
 import { IdParam } from "../../shared/schemas.ts";
 import { type Caller, callerOf } from "../../shared/services/candidates-access.ts";
 import { claimsSummary, getClaim, listClaims } from "../../shared/services/claims.ts";
@@ -27,19 +25,10 @@ import {
   ClaimPage,
   ListQuery,
   RejectBody,
-  Stats,
   Summary,
   SummaryQuery,
 } from "./schemas.ts";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 const caller = (c: Context<AppEnv>): Caller => callerOf(c.get("user"));
 
 export const claimsRoutes = new OpenAPIHono<AppEnv>();
@@ -51,7 +40,7 @@ claimsRoutes.openapi(
     summary: "List claims the caller may see, newest first",
     roles: ["admin", "manager", "finance", "crew"],
     request: { query: ListQuery },
-    responses: { 200: json(ClaimPage, "A page of claims") },
+    responses: { 200: jsonResponse(ClaimPage, "A page of claims") },
   }),
   async (c) => {
     const { cursor, ...filters } = c.req.valid("query");
@@ -72,7 +61,7 @@ claimsRoutes.openapi(
     summary: "Count and total per status, optionally for one project",
     roles: ["admin", "manager", "finance", "crew"],
     request: { query: SummaryQuery },
-    responses: { 200: json(Summary, "Totals by status") },
+    responses: { 200: jsonResponse(Summary, "Totals by status") },
   }),
   async (c) => {
     const result = await claimsSummary(caller(c), c.req.valid("query").project_id);
@@ -83,24 +72,13 @@ claimsRoutes.openapi(
 
 claimsRoutes.openapi(
   route({
-    method: "get",
-    path: "/stats",
-    summary: "Cache and pool counters (for the benchmark)",
-    roles: ["admin"],
-    responses: { 200: json(Stats, "Counters") },
-  }),
-  (c) => c.json({ cache: cache.getStats(), pool: getPoolStats() }, 200),
-);
-
-claimsRoutes.openapi(
-  route({
     method: "post",
     path: "/",
     summary: "Create a draft claim",
     description: "Crew claim for themselves; admin and finance name the candidate.",
     roles: ["admin", "finance", "crew"],
-    request: { body: body(ClaimCreate) },
-    responses: { 201: json(Claim, "Created (draft)") },
+    request: { body: jsonBody(ClaimCreate) },
+    responses: { 201: jsonResponse(Claim, "Created (draft)") },
   }),
   async (c) => c.json(await createClaim(caller(c), c.req.valid("json")) as never, 201),
 );
@@ -112,7 +90,7 @@ claimsRoutes.openapi(
     summary: "One claim",
     roles: ["admin", "manager", "finance", "crew"],
     request: { params: IdParam },
-    responses: { 200: json(Claim, "The claim") },
+    responses: { 200: jsonResponse(Claim, "The claim") },
   }),
   async (c) => {
     const result = await getClaim(caller(c), c.req.valid("param").id);
@@ -127,8 +105,11 @@ claimsRoutes.openapi(
     path: "/{id}",
     summary: "Edit a draft claim (claimant or admin)",
     roles: ["admin", "crew"],
-    request: { params: IdParam, body: body(ClaimEdit) },
-    responses: { 200: json(Claim, "Edited"), 409: json(z.unknown(), "Not a draft any more") },
+    request: { params: IdParam, body: jsonBody(ClaimEdit) },
+    responses: {
+      200: jsonResponse(Claim, "Edited"),
+      409: jsonResponse(z.unknown(), "Not a draft any more"),
+    },
   }),
   async (c) =>
     c.json(
@@ -153,7 +134,10 @@ for (const move of moves) {
         "409 invalid_transition from any other status.",
       roles: move.roles,
       request: { params: IdParam },
-      responses: { 200: json(Claim, "Moved"), 409: json(z.unknown(), "Wrong status") },
+      responses: {
+        200: jsonResponse(Claim, "Moved"),
+        409: jsonResponse(z.unknown(), "Wrong status"),
+      },
     }),
     async (c) =>
       c.json(
@@ -169,8 +153,11 @@ claimsRoutes.openapi(
     path: "/{id}/reject",
     summary: "Reject a submitted claim with a reason",
     roles: ["admin", "finance"],
-    request: { params: IdParam, body: body(RejectBody) },
-    responses: { 200: json(Claim, "Rejected"), 409: json(z.unknown(), "Wrong status") },
+    request: { params: IdParam, body: jsonBody(RejectBody) },
+    responses: {
+      200: jsonResponse(Claim, "Rejected"),
+      409: jsonResponse(z.unknown(), "Wrong status"),
+    },
   }),
   async (c) =>
     c.json(

@@ -82,5 +82,3 @@ export const Summary = z.object({
     paid: Bucket,
   }),
 }).openapi("ClaimsSummary");
-
-export const Stats = z.object({ cache: z.unknown(), pool: z.unknown() });

@@ -2,18 +2,11 @@
  * Read routes of the payments function: list, one payment, monthly summary, stats.
  * Static paths are registered before `/{id}` so they are never taken for an id.
  */
-import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { cache } from "../../shared/cache.ts";
-import { getPoolStats } from "../../shared/db.ts";
-import { type AppEnv, ErrorBody, route, timed } from "../../shared/http.ts";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { type AppEnv, ErrorBody, jsonResponse, route, timed } from "../../shared/http.ts";
 import { IdParam } from "../../shared/schemas.ts";
 import { getPayment, listPayments, monthlySummary } from "../../shared/services/payments.ts";
 import { ListQuery, Payment, PaymentPage, Summary, SummaryQuery } from "./schemas.ts";
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 export const readRoutes = new OpenAPIHono<AppEnv>();
 
@@ -27,7 +20,7 @@ readRoutes.openapi(
       "(default: the last 12 months up to 92 days ahead). Managers see their projects' " +
       "payments, crew their own.",
     request: { query: ListQuery },
-    responses: { 200: json(PaymentPage, "A page of payments") },
+    responses: { 200: jsonResponse(PaymentPage, "A page of payments") },
   }),
   async (c) => {
     const { value, source } = await timed(
@@ -49,7 +42,7 @@ readRoutes.openapi(
     description: "From the materialized view (refreshed every 5 minutes); `live=true` computes " +
       "the same numbers from the payments table.",
     request: { query: SummaryQuery },
-    responses: { 200: json(Summary, "Monthly totals") },
+    responses: { 200: jsonResponse(Summary, "Monthly totals") },
   }),
   async (c) => {
     const q = c.req.valid("query");
@@ -66,26 +59,13 @@ readRoutes.openapi(
 readRoutes.openapi(
   route({
     method: "get",
-    path: "/stats",
-    roles: ["admin"],
-    summary: "Cache and pool counters of this isolate",
-    responses: {
-      200: json(z.object({ cache: z.unknown(), pool: z.unknown() }), "Counters"),
-    },
-  }),
-  (c) => c.json({ cache: cache.getStats(), pool: getPoolStats() }, 200),
-);
-
-readRoutes.openapi(
-  route({
-    method: "get",
     path: "/{id}",
     roles: ["admin", "finance", "manager", "crew"],
     summary: "One payment",
     request: { params: IdParam },
     responses: {
-      200: json(Payment, "The payment"),
-      404: json(ErrorBody, "Not found or not visible to the caller"),
+      200: jsonResponse(Payment, "The payment"),
+      404: jsonResponse(ErrorBody, "Not found or not visible to the caller"),
     },
   }),
   async (c) => {

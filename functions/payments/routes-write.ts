@@ -3,8 +3,8 @@
  * approval and the single status moves. Only admin and finance write payments (RLS agrees);
  * managers read their projects' payments and crew their own.
  */
-import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { type AppEnv, ErrorBody, route, timed } from "../../shared/http.ts";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { type AppEnv, ErrorBody, jsonBody, jsonResponse, route, timed } from "../../shared/http.ts";
 import { IdParam } from "../../shared/schemas.ts";
 import { runPayroll } from "../../shared/services/payments-payroll.ts";
 import { approveMany, changeStatus, createPayment } from "../../shared/services/payments-write.ts";
@@ -20,19 +20,10 @@ import {
   PayrollResult,
 } from "./schemas.ts";
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodType>(schema: T) => ({
-  content: { "application/json": { schema } },
-  required: true,
-});
-
 const WRITERS = ["admin", "finance"] as const;
 const refusals = {
-  404: json(ErrorBody, "No such payment (or not visible)"),
-  409: json(ErrorBody, "The state machine forbids this move (invalid_transition)"),
+  404: jsonResponse(ErrorBody, "No such payment (or not visible)"),
+  409: jsonResponse(ErrorBody, "The state machine forbids this move (invalid_transition)"),
 };
 
 export const writeRoutes = new OpenAPIHono<AppEnv>();
@@ -46,10 +37,10 @@ writeRoutes.openapi(
     description: "Requires `Idempotency-Key`. A retry with the same key and body returns the " +
       "first response (same status and body) and creates nothing; the same key with another " +
       "body is 422 idempotency_key_reused. Replays carry `idempotent-replayed: true`.",
-    request: { headers: IdempotencyHeaders, body: body(PaymentCreate) },
+    request: { headers: IdempotencyHeaders, body: jsonBody(PaymentCreate) },
     responses: {
-      201: json(Payment, "Created (or the replay of the creation)"),
-      422: json(ErrorBody, "Unknown project/candidate, or key reused with another body"),
+      201: jsonResponse(Payment, "Created (or the replay of the creation)"),
+      422: jsonResponse(ErrorBody, "Unknown project/candidate, or key reused with another body"),
     },
   }),
   async (c) => {
@@ -74,10 +65,10 @@ writeRoutes.openapi(
       "period: working days (Mon–Fri) of the overlap × daily_rate; zero amounts skipped. " +
       "Idempotent per (project, candidate, period): a rerun creates nothing and returns the " +
       "same payment ids.",
-    request: { body: body(PayrollBody) },
+    request: { body: jsonBody(PayrollBody) },
     responses: {
-      200: json(PayrollResult, "Created and existing payments"),
-      404: json(ErrorBody, "No such project"),
+      200: jsonResponse(PayrollResult, "Created and existing payments"),
+      404: jsonResponse(ErrorBody, "No such project"),
     },
   }),
   async (c) => {
@@ -96,8 +87,8 @@ writeRoutes.openapi(
     path: "/approve",
     roles: WRITERS,
     summary: "Approve many pending payments in one statement",
-    request: { body: body(ApproveManyBody) },
-    responses: { 200: json(ApproveManyResult, "Approved ids and per-id errors") },
+    request: { body: jsonBody(ApproveManyBody) },
+    responses: { 200: jsonResponse(ApproveManyResult, "Approved ids and per-id errors") },
   }),
   async (c) => {
     const result = await timed(
@@ -116,7 +107,7 @@ const move = <R extends object>(path: string, summary: string, request: R) =>
     roles: WRITERS,
     summary,
     request: { params: IdParam, ...request },
-    responses: { 200: json(Payment, "The payment after the move"), ...refusals },
+    responses: { 200: jsonResponse(Payment, "The payment after the move"), ...refusals },
   });
 
 writeRoutes.openapi(move("/{id}/approve", "Approve a pending payment", {}), async (c) => {
@@ -143,7 +134,7 @@ writeRoutes.openapi(
 );
 
 writeRoutes.openapi(
-  move("/{id}/pay", "Mark an approved payment paid", { body: body(PayBody) }),
+  move("/{id}/pay", "Mark an approved payment paid", { body: jsonBody(PayBody) }),
   async (c) => {
     const id = c.req.valid("param").id;
     const { reference } = c.req.valid("json");
@@ -157,7 +148,7 @@ writeRoutes.openapi(
 );
 
 writeRoutes.openapi(
-  move("/{id}/fail", "Mark an approved payment failed", { body: body(FailBody) }),
+  move("/{id}/fail", "Mark an approved payment failed", { body: jsonBody(FailBody) }),
   async (c) => {
     const id = c.req.valid("param").id;
     const { reason } = c.req.valid("json");

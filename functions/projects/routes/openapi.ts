@@ -1,11 +1,4 @@
-/** Small helpers for the OpenAPI response entries of the projects routes. */
-import type { z } from "@hono/zod-openapi";
-
-/** A JSON response entry for `route({ responses })`. */
-export const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
+/** ETag / If-Match helpers of the projects routes. */
 
 /** The `ETag` we send for a project: its `updated_at`, quoted as RFC 9110 asks. */
 export const etagOf = (updatedAt: string) => `"${updatedAt}"`;

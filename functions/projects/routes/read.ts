@@ -3,14 +3,12 @@
  * before `/{id}` so they are never taken for an id.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { cache } from "../../../shared/cache.ts";
-import { getPoolStats } from "../../../shared/db.ts";
-import { type AppEnv, route, timed } from "../../../shared/http.ts";
+import { type AppEnv, jsonResponse, route, timed } from "../../../shared/http.ts";
 import { IdParam } from "../../../shared/schemas.ts";
 import { getProject, listProjects, toCaller } from "../../../shared/services/projects.ts";
 import { getDashboard } from "../../../shared/services/projects_dashboard.ts";
 import { DashboardQuery, ListQuery, ProjectDetail, ProjectPage } from "../schemas.ts";
-import { etagOf, json } from "./openapi.ts";
+import { etagOf } from "./openapi.ts";
 
 export const readRoutes = new OpenAPIHono<AppEnv>();
 
@@ -24,7 +22,7 @@ readRoutes.openapi(
       "crew the projects they are assigned to (without budget). `from`/`to` select projects " +
       "overlapping the range; `q` searches title, client and venue. Cached 30 s per scope.",
     request: { query: ListQuery },
-    responses: { 200: json(ProjectPage, "A page of projects") },
+    responses: { 200: jsonResponse(ProjectPage, "A page of projects") },
   }),
   async (c) => {
     const { value, source } = await timed(
@@ -47,7 +45,7 @@ readRoutes.openapi(
       "over the caller's projects and, for admin and finance, monthly payment totals " +
       "(default range: the last 12 months).",
     request: { query: DashboardQuery },
-    responses: { 200: json(z.object({}).passthrough(), "Dashboard") },
+    responses: { 200: jsonResponse(z.object({}).passthrough(), "Dashboard") },
   }),
   async (c) => {
     const { value, source } = await timed(
@@ -63,17 +61,6 @@ readRoutes.openapi(
 readRoutes.openapi(
   route({
     method: "get",
-    path: "/stats",
-    roles: ["admin"],
-    summary: "Cache and pool counters of this isolate",
-    responses: { 200: json(z.object({ cache: z.unknown(), pool: z.unknown() }), "Counters") },
-  }),
-  (c) => c.json({ cache: cache.getStats(), pool: getPoolStats() }, 200),
-);
-
-readRoutes.openapi(
-  route({
-    method: "get",
     path: "/{id}",
     roles: ["admin", "finance", "manager", "crew"],
     summary: "One project with staff summary and live financials",
@@ -81,7 +68,7 @@ readRoutes.openapi(
       "404 (its existence is not revealed). Crew get `staff_summary` and `financials` as null " +
       "and no budget. `ETag` carries `updated_at` for `If-Match` on PATCH.",
     request: { params: IdParam },
-    responses: { 200: json(ProjectDetail, "The project") },
+    responses: { 200: jsonResponse(ProjectDetail, "The project") },
   }),
   async (c) => {
     const { value, source } = await timed(

@@ -3,7 +3,7 @@
  * change and remove. Admin, and managers on their own projects; finance may list.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { type AppEnv, route, timed } from "../../../shared/http.ts";
+import { type AppEnv, jsonBody, jsonResponse, route, timed } from "../../../shared/http.ts";
 import { IdParam } from "../../../shared/schemas.ts";
 import { toCaller } from "../../../shared/services/projects.ts";
 import {
@@ -20,13 +20,8 @@ import {
   StaffPage,
   StaffPatch,
 } from "../schemas.ts";
-import { json } from "./openapi.ts";
 
 export const staffRoutes = new OpenAPIHono<AppEnv>();
-
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { required: true, content: { "application/json": { schema } } },
-});
 
 staffRoutes.openapi(
   route({
@@ -37,7 +32,7 @@ staffRoutes.openapi(
     description: "Keyset paged by candidate id; IC numbers masked. Not cached: assignments " +
       "change often and the page is one index range read.",
     request: { params: IdParam, query: StaffListQuery },
-    responses: { 200: json(StaffPage, "A page of assignments") },
+    responses: { 200: jsonResponse(StaffPage, "A page of assignments") },
   }),
   async (c) => {
     const page = await timed(
@@ -58,9 +53,12 @@ staffRoutes.openapi(
     description: "One transaction. `on_conflict: error` (default): 409 naming candidates " +
       "already assigned, nothing written. `skip`: they are left as they are and listed in " +
       "`skipped`. Unknown or blacklisted candidates and dates outside the project are 422.",
-    request: { params: IdParam, ...body(StaffAssign) },
+    request: { params: IdParam, body: jsonBody(StaffAssign) },
     responses: {
-      201: json(z.object({ created: z.array(Staff), skipped: z.array(z.string()) }), "Assigned"),
+      201: jsonResponse(
+        z.object({ created: z.array(Staff), skipped: z.array(z.string()) }),
+        "Assigned",
+      ),
     },
   }),
   async (c) => {
@@ -88,8 +86,8 @@ staffRoutes.openapi(
     summary: "Change one assignment",
     description: "Status moves invited → confirmed → completed, or → cancelled (else 409 " +
       "invalid_transition); dates must lie within the project's (else 422).",
-    request: { params: StaffIdParams, ...body(StaffPatch) },
-    responses: { 200: json(Staff, "Updated") },
+    request: { params: StaffIdParams, body: jsonBody(StaffPatch) },
+    responses: { 200: jsonResponse(Staff, "Updated") },
   }),
   async (c) => {
     const { id, staffId } = c.req.valid("param");

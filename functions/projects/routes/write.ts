@@ -3,7 +3,7 @@
  * `If-Match`), soft delete. Admin, and managers on their own projects.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { type AppEnv, route, timed } from "../../../shared/http.ts";
+import { type AppEnv, jsonBody, jsonResponse, route, timed } from "../../../shared/http.ts";
 import { validationFailed } from "../../../shared/errors.ts";
 import { IdParam } from "../../../shared/schemas.ts";
 import {
@@ -14,13 +14,9 @@ import {
 } from "../../../shared/services/projects.ts";
 import { batchProjects } from "../../../shared/services/projects_batch.ts";
 import { BatchBody, Project, ProjectCreate, ProjectPatch } from "../schemas.ts";
-import { etagOf, ifMatchValue, json } from "./openapi.ts";
+import { etagOf, ifMatchValue } from "./openapi.ts";
 
 export const writeRoutes = new OpenAPIHono<AppEnv>();
-
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { required: true, content: { "application/json": { schema } } },
-});
 
 writeRoutes.openapi(
   route({
@@ -29,8 +25,8 @@ writeRoutes.openapi(
     roles: ["admin", "manager"],
     summary: "Create a project",
     description: "A manager becomes the manager of what they create (naming anyone else is 403).",
-    request: body(ProjectCreate),
-    responses: { 201: json(Project, "Created") },
+    request: { body: jsonBody(ProjectCreate) },
+    responses: { 201: jsonResponse(Project, "Created") },
   }),
   async (c) => {
     const project = await timed(
@@ -51,9 +47,9 @@ writeRoutes.openapi(
     summary: "Create and update up to 500 projects, all or nothing",
     description: "One transaction. Every broken rule is reported in `details` as " +
       "`items.<index>.<field>`; nothing is written unless every item passes.",
-    request: body(BatchBody),
+    request: { body: jsonBody(BatchBody) },
     responses: {
-      200: json(
+      200: jsonResponse(
         z.object({
           results: z.array(z.object({ index: z.number(), op: z.string(), project: Project })),
         }),
@@ -85,8 +81,8 @@ writeRoutes.openapi(
     summary: "Update a project",
     description: "Partial update. Status moves forward only (planning → active → completed, " +
       "or → cancelled): otherwise 409 invalid_transition. Only admin may change manager_id.",
-    request: { params: IdParam, headers: IfMatchHeader, ...body(ProjectPatch) },
-    responses: { 200: json(Project, "Updated") },
+    request: { params: IdParam, headers: IfMatchHeader, body: jsonBody(ProjectPatch) },
+    responses: { 200: jsonResponse(Project, "Updated") },
   }),
   async (c) => {
     const ifMatch = ifMatchValue(c.req.valid("header")["if-match"]);
