@@ -33,9 +33,11 @@ export {
   CACHE_SCHEMA_VERSION,
   cacheKey,
   cacheTag,
+  candidateTag,
   type KeyPart,
   listKey,
   listTag,
+  projectTag,
   rowTags,
 } from "./cache/keys.ts";
 export type { CacheStatsSnapshot } from "./cache/stats.ts";

@@ -11,7 +11,7 @@ import {
   CandidateCreate,
   CandidatePatch,
 } from "../../shared/services/candidates-input.ts";
-import { type Caller, callerOf } from "../../shared/services/candidates-access.ts";
+import { type Caller, toCaller } from "../../shared/services/candidates-access.ts";
 import {
   getCandidate,
   getEarnings,
@@ -37,7 +37,7 @@ import {
   SearchQuery,
 } from "./schemas.ts";
 
-const caller = (c: Context<AppEnv>): Caller => callerOf(c.get("user"));
+const caller = (c: Context<AppEnv>): Caller => toCaller(c.get("user"));
 
 export const candidatesRoutes = new OpenAPIHono<AppEnv>();
 

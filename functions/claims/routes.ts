@@ -10,7 +10,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { type AppEnv, jsonBody, jsonResponse, route, timed } from "../../shared/http.ts";
 import { IdParam } from "../../shared/schemas.ts";
-import { type Caller, callerOf } from "../../shared/services/candidates-access.ts";
+import { type Caller, toCaller } from "../../shared/services/candidates-access.ts";
 import { claimsSummary, getClaim, listClaims } from "../../shared/services/claims.ts";
 import {
   createClaim,
@@ -29,7 +29,7 @@ import {
   SummaryQuery,
 } from "./schemas.ts";
 
-const caller = (c: Context<AppEnv>): Caller => callerOf(c.get("user"));
+const caller = (c: Context<AppEnv>): Caller => toCaller(c.get("user"));
 
 export const claimsRoutes = new OpenAPIHono<AppEnv>();
 

@@ -45,6 +45,14 @@ export function cacheTag(kind: string, id: KeyPart): string {
   return `${kind}:${part(id)}`;
 }
 
+/**
+ * Tags that cross functions: `payments`, `claims` and staff writes drop `project:<id>` so the
+ * project's financial stats are fresh in `projects`; payments and assignments drop
+ * `candidate:<id>` for the candidate's earnings and assignments in `candidates`.
+ */
+export const projectTag = (id: KeyPart): string => cacheTag("project", id);
+export const candidateTag = (id: KeyPart): string => cacheTag("candidate", id);
+
 /** The tag every list of a kind carries: `listTag("projects")` → `projects:list`. */
 export function listTag(kind: string): string {
   return `${kind}:list`;

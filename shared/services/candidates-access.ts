@@ -3,28 +3,13 @@
  * (full IC, no bank details), so every hit is filtered for the caller here — RLS cannot see a hit.
  * Also the caller's own candidate id, which crew access and claims rest on.
  */
-import type { AppRole, AuthUser } from "../auth.ts";
-import { asUser, type Claims } from "../db.ts";
+import { asUser } from "../db.ts";
+import type { Caller } from "../caller.ts";
 import { cache, cacheKey } from "../cache.ts";
 import { maskIc } from "../schemas.ts";
 import { ownCandidateIdQuery } from "./candidates-sql.ts";
 
-/** A signed-in caller with an app role (routes guarantee it through `route({ roles })`). */
-export interface Caller {
-  id: string;
-  appRole: AppRole;
-  /** The verified JWT claims, with `role: "authenticated"` (what `asUser` assumes). */
-  claims: Claims;
-}
-
-/**
- * The service view of a verified user. Routes call it after `route({ roles })` has refused
- * anyone without a session and an app role, so both are present here.
- */
-export function callerOf(user: AuthUser): Caller {
-  if (!user.id || !user.appRole) throw new Error("callerOf() needs a user checked by route()");
-  return { id: user.id, appRole: user.appRole, claims: { ...user.claims, role: "authenticated" } };
-}
+export { type Caller, toCaller } from "../caller.ts";
 
 /** A candidate as stored (dates as ISO strings, so cache hits and fresh rows look alike). */
 export interface CandidateRecord {
@@ -56,7 +41,7 @@ export const CANDIDATE_TTL = 300;
 export const LIST_TTL = 30;
 export const DETAIL_PART_TTL = 60;
 export const LIST_TAG = "candidates:list";
-export const candidateTag = (id: string) => `candidate:${id}`;
+export { candidateTag } from "../cache.ts";
 export const userLinkTag = (userId: string) => `user:${userId}:candidate`;
 
 /** Row → the JSON shape the cache stores (Date → ISO string). */

@@ -4,7 +4,7 @@
  * never a read-then-write, so concurrent approvals of one claim yield exactly one winner.
  */
 import { asUser } from "../db.ts";
-import { cache } from "../cache.ts";
+import { cache, projectTag } from "../cache.ts";
 import { AppError, forbidden, notFound, unprocessable } from "../errors.ts";
 import { ownCandidateId } from "./candidates-access.ts";
 import {
@@ -13,7 +13,6 @@ import {
   claimTag,
   LIST_TAG,
   plain,
-  projectTag,
   storeClaim,
   SUMMARY_TAG,
 } from "./claims.ts";

@@ -3,7 +3,7 @@
  * the shared `claim:<id>` entry is checked against the caller here because RLS cannot see a hit.
  */
 import { asServiceRole, asUser, type Tx } from "../db.ts";
-import { cache, cacheKey } from "../cache.ts";
+import { cache, cacheKey, projectTag } from "../cache.ts";
 import { notFound } from "../errors.ts";
 import { decodeCursor, encodeCursor } from "../schemas.ts";
 import type { Caller } from "./candidates-access.ts";
@@ -37,7 +37,6 @@ export const SUMMARY_TTL = 60;
 export const LIST_TAG = "claims:list";
 export const SUMMARY_TAG = "claims:summary";
 export const claimTag = (id: string) => `claim:${id}`;
-export const projectTag = (id: string) => `project:${id}`;
 export const claimKey = (id: string) => cacheKey("claim", id);
 
 /** Row → the JSON shape the cache stores (Date → ISO string). */

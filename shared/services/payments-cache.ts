@@ -3,7 +3,7 @@
  * them). The shared detail entry is scope-neutral (the full row plus the project's manager);
  * the service decides who may read it before handing it out.
  */
-import { cache, cacheKey } from "../cache.ts";
+import { cache, cacheKey, candidateTag, projectTag } from "../cache.ts";
 
 export const PAYMENT_TTL = 60;
 export const LIST_TTL = 15;
@@ -14,8 +14,6 @@ export const SUMMARY_TAG = "payments:summary";
 
 export const paymentTag = (id: string) => `payment:${id}`;
 /** Shared with the projects and candidates functions: their financial views read payments. */
-export const projectTag = (id: string) => `project:${id}`;
-export const candidateTag = (id: string) => `candidate:${id}`;
 
 /** One payment, shared by admin, finance and the owning manager. */
 export const paymentKey = (id: string) => cacheKey("payment", id);

@@ -6,6 +6,7 @@
 
 import type { AuthUser } from "../auth.ts";
 import type { Claims as DbClaims } from "../db.ts";
+import { toCaller } from "../caller.ts";
 
 export const PAYMENT_STATUSES = ["pending", "approved", "paid", "failed", "cancelled"] as const;
 export type PaymentStatus = typeof PAYMENT_STATUSES[number];
@@ -15,7 +16,7 @@ export type PaymentMethod = typeof PAYMENT_METHODS[number];
 
 /** The claims `asUser` takes; routes have already required a signed-in user. */
 export function callerClaims(user: AuthUser): DbClaims {
-  return { ...user.claims, role: "authenticated" };
+  return toCaller(user).claims;
 }
 
 /** One payment as every route returns it. */

@@ -3,8 +3,8 @@
  * (`asUser`), so RLS decides too; the checks here mirror it where a shared cache entry is handed
  * out, because RLS cannot see a cache hit.
  */
-import type { AppRole, AuthUser } from "../auth.ts";
-import { asUser, type Claims } from "../db.ts";
+import { asUser } from "../db.ts";
+import type { Caller } from "../caller.ts";
 import { cache, type CacheSource } from "../cache.ts";
 
 export type { CacheSource };
@@ -40,22 +40,7 @@ import {
 import { insertProjectsQuery } from "./projects_sql.ts";
 
 /** A signed-in caller with an app role (routes guarantee it through `route({ roles })`). */
-export interface Caller {
-  id: string;
-  appRole: AppRole;
-  claims: Claims;
-}
-
-/**
- * The caller as services need it. Only call after `route({ roles })` has run (it guarantees a
- * signed-in user with an app role); anything else is a programming error.
- */
-export function toCaller(user: AuthUser): Caller {
-  if (!user.id || !user.appRole || user.role !== "authenticated") {
-    throw new AppError(500, "internal_error", "toCaller needs an authenticated user");
-  }
-  return { id: user.id, appRole: user.appRole, claims: { ...user.claims, role: "authenticated" } };
-}
+export { type Caller, toCaller } from "../caller.ts";
 
 export interface StaffSummary {
   invited: number;

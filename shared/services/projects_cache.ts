@@ -6,10 +6,11 @@
 import {
   cache,
   cacheKey,
-  cacheTag,
+  candidateTag,
   type KeyPart,
   listKey as cacheListKey,
   listTag,
+  projectTag,
 } from "../cache.ts";
 
 export const PROJECT_TTL = 300;
@@ -20,7 +21,7 @@ export const LIST_TAG = listTag("projects");
 export const DASHBOARD_TAG = "dashboard";
 
 /** Tag of everything derived from one project (payments and claims invalidate it too). */
-export const projectTag = (id: string) => cacheTag("project", id);
+export { projectTag } from "../cache.ts";
 
 /** The full detail of a project, shared by admin, finance and the owning manager. */
 export const projectKey = (id: string) => cacheKey("project", id);
@@ -45,8 +46,12 @@ export const dashboardKey = (scope: string, from: string, to: string) =>
  * Drops what a write changed. Called AFTER the transaction commits: invalidating inside it would
  * let a concurrent reader refill the cache with the old row before the commit.
  */
-export async function invalidateProjects(ids: string[], lists = true): Promise<void> {
-  const tags = ids.map(projectTag);
+export async function invalidateProjects(
+  ids: string[],
+  lists = true,
+  candidateIds: string[] = [],
+): Promise<void> {
+  const tags = [...ids.map(projectTag), ...candidateIds.map(candidateTag)];
   if (lists) tags.push(LIST_TAG);
   if (tags.length) await cache.invalidate({ tags });
 }

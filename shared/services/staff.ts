@@ -178,7 +178,9 @@ export async function assignStaff(
     }
     return { created: inserted.map(toStaffView), skipped };
   });
-  if (result.created.length) await invalidateProjects([projectId]);
+  if (result.created.length) {
+    await invalidateProjects([projectId], true, result.created.map((s) => s.candidate_id));
+  }
   return result;
 }
 
@@ -222,7 +224,7 @@ export async function updateStaff(
     const [saved] = await updateStaffQuery(tx, staffId, row);
     return toStaffView(saved);
   });
-  await invalidateProjects([projectId], false);
+  await invalidateProjects([projectId], false, [updated.candidate_id]);
   return updated;
 }
 
@@ -232,7 +234,7 @@ export async function removeStaff(
   projectId: string,
   staffId: string,
 ): Promise<void> {
-  await asUser(caller.claims, async (tx) => {
+  const candidateId = await asUser(caller.claims, async (tx) => {
     const [current] = await lockStaffQuery(tx, projectId, staffId);
     if (!current) throw notFound("Assignment");
     if (current.status === "completed") {
@@ -241,6 +243,7 @@ export async function removeStaff(
       });
     }
     await deleteStaffQuery(tx, staffId);
+    return current.candidate_id as string;
   });
-  await invalidateProjects([projectId]);
+  await invalidateProjects([projectId], true, [candidateId]);
 }
