@@ -84,6 +84,27 @@ export async function invoke<T = Record<string, unknown>>(
   return { status: response?.status ?? 200, data: data as T, headers: response!.headers };
 }
 
+/**
+ * How long another function's isolate may serve an entry after a write: its L1 TTL (the
+ * documented bound), plus slack for the request itself.
+ */
+export const CROSS_ISOLATE_BOUND_MS = (Number(Deno.env.get("CACHE_L1_TTL_SECONDS") ?? 5) + 1.5) *
+  1000;
+
+/** Reads `fnPath` as `user` until `ok` holds or the bound passes; returns the last read. */
+export async function invokeUntil<T = Record<string, unknown>>(
+  user: DemoUser | "anon",
+  fnPath: string,
+  ok: (res: InvokeResult<T>) => boolean,
+): Promise<InvokeResult<T>> {
+  const deadline = Date.now() + CROSS_ISOLATE_BOUND_MS;
+  for (;;) {
+    const res = await invoke<T>(user, fnPath);
+    if (ok(res) || Date.now() > deadline) return res;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 let direct: postgres.Sql | undefined;
 /** A direct (not pooled, not RLS) connection for asserting database state. */
 export function db(): postgres.Sql {

@@ -5,7 +5,7 @@
  * (the L1 TTL, 5 s by default: another isolate may serve its L1 copy that long).
  */
 import assert from "node:assert/strict";
-import { closeDb, DEMO, invoke } from "../_helpers/client.ts";
+import { closeDb, DEMO, invoke, invokeUntil } from "../_helpers/client.ts";
 import { activeCandidates, assertError, candidateOf, createProject } from "./projects_fixtures.ts";
 
 const t = (name: string, fn: () => Promise<void>) =>
@@ -14,22 +14,12 @@ const t = (name: string, fn: () => Promise<void>) =>
 type Json = Record<string, unknown>;
 type Detail = { project: Json; staff_summary: Json | null; financials: Json | null };
 
-/** The documented staleness bound across isolates, plus slack for the request itself. */
-const BOUND_MS = (Number(Deno.env.get("CACHE_L1_TTL_SECONDS") ?? 5) + 1.5) * 1000;
-
-/** Reads until `ok` holds or the bound passes; returns the last read. */
-async function readUntil(
+/** Reads until `ok` holds or the documented cross-isolate bound passes. */
+const readUntil = (
   user: "admin" | "finance" | "manager" | "crew",
   path: string,
   ok: (r: { status: number; data: Detail }) => boolean,
-) {
-  const deadline = Date.now() + BOUND_MS;
-  for (;;) {
-    const res = await invoke<Detail>(user, path);
-    if (ok(res) || Date.now() > deadline) return res;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+) => invokeUntil<Detail>(user, path, ok);
 
 t("the second read of a project is a cache hit", async () => {
   const p = await createProject("manager");

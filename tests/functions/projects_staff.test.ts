@@ -3,7 +3,7 @@
  * for each role; rule violations answer in the error shape and leave the database unchanged.
  */
 import assert from "node:assert/strict";
-import { closeDb, db, invoke } from "../_helpers/client.ts";
+import { closeDb, db, invoke, invokeUntil } from "../_helpers/client.ts";
 import {
   activeCandidates,
   assertError,
@@ -287,4 +287,29 @@ t("remove: completed assignments stay; others go", async () => {
 
 t("close db", async () => {
   await closeDb();
+});
+
+t("assigning and removing staff refreshes the candidate's cached assignments", async () => {
+  const p = await createProject("admin");
+  const [candidate] = await activeCandidates(1);
+  type Page = { data: Json[] };
+  const path = `candidates/${candidate}/assignments`;
+  const has = (res: { data: Page }) => res.data.data.some((a) => a.project_id === p.id);
+  // Warm the candidates function's cache (its own isolate), then change staffing through the
+  // projects function: the candidates isolate must drop its copy within the documented bound
+  // (its L1 TTL), not serve it for the entry's 60 s TTL.
+  assert.ok(!has(await invoke<Page>("admin", path)));
+  assert.ok(!has(await invoke<Page>("admin", path)));
+  const res = await invoke<Assigned>("admin", `projects/${p.id}/staff`, {
+    method: "POST",
+    body: { candidates: [{ candidate_id: candidate, daily_rate: "100.00" }] },
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.data));
+  assert.ok(has(await invokeUntil<Page>("admin", path, has)), "the new assignment shows");
+  const removed = await invoke("admin", `projects/${p.id}/staff/${res.data.created[0].id}`, {
+    method: "DELETE",
+  });
+  assert.equal(removed.status, 204);
+  const gone = await invokeUntil<Page>("admin", path, (r) => !has(r));
+  assert.ok(!has(gone), "the removed assignment is gone");
 });
