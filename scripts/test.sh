@@ -30,7 +30,7 @@ finish() {
 echo "== static checks"
 "$DENO" fmt --check >/tmp/crew-fmt.log 2>&1; rc=$?; [ $rc = 0 ] || tail -30 /tmp/crew-fmt.log; record "deno fmt --check" $rc
 "$DENO" lint; record "deno lint" $?
-"$DENO" check functions/ shared/ scripts/ tests/ bench/; record "deno check" $?
+"$DENO" check functions/ shared/ scripts/ tests/ bench/ examples/; record "deno check" $?
 
 echo "== local stack ($STACK_DIR, port offset $STACK_PORT_OFFSET)"
 bash scripts/stack.sh reset >/dev/null 2>&1
