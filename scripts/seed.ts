@@ -165,6 +165,10 @@ async function load(sql: Sql, sizes: SeedSizes): Promise<void> {
            as n`;
     if (Number(broken.n) !== 0) throw new Error(`${broken.n} rows reference missing parents`);
   });
+  // The triggers that keep project_totals current were off during the bulk load.
+  await timed("project totals", async () => {
+    await sql`select public.rebuild_project_totals()`;
+  });
   await timed("analyze", async () => {
     await sql`analyze`;
   });

@@ -93,38 +93,25 @@ export function listProjectsQuery(
 }
 
 /**
- * A project with its staff summary and LIVE financials in one statement: each lateral reads one
- * project's rows through its (project_id, ...) index. Live, not the materialized view, because
- * the view lags up to five minutes and a payment write must show at once.
+ * A project with its staff summary and live financials in one primary-key join: the figures
+ * come from `project_totals`, which statement-level triggers keep current on every staff,
+ * payment and claim write (the materialized view lags up to five minutes; aggregating here
+ * would read every payment of the project in every monthly partition).
  */
 export function projectDetailQuery(sql: Sql, id: string) {
   return sql`
     select ${summaryColumns(sql)}, p.budget,
-           s.invited, s.confirmed, s.cancelled, s.completed, s.total_daily_rate,
-           pay.payments_paid, pay.payments_pending, pay.payments_count,
-           c.claims_approved, c.claims_paid
+           coalesce(t.staff_invited, 0) as invited, coalesce(t.staff_confirmed, 0) as confirmed,
+           coalesce(t.staff_cancelled, 0) as cancelled,
+           coalesce(t.staff_completed, 0) as completed,
+           coalesce(t.total_daily_rate, 0)::numeric(14, 2)::text as total_daily_rate,
+           coalesce(t.payments_paid, 0)::numeric(14, 2)::text as payments_paid,
+           coalesce(t.payments_pending, 0)::numeric(14, 2)::text as payments_pending,
+           coalesce(t.payments_count, 0) as payments_count,
+           coalesce(t.claims_approved, 0)::numeric(14, 2)::text as claims_approved,
+           coalesce(t.claims_paid, 0)::numeric(14, 2)::text as claims_paid
       from public.projects p
-      cross join lateral (
-        select count(*) filter (where x.status = 'invited')::int as invited,
-               count(*) filter (where x.status = 'confirmed')::int as confirmed,
-               count(*) filter (where x.status = 'cancelled')::int as cancelled,
-               count(*) filter (where x.status = 'completed')::int as completed,
-               coalesce(sum(x.daily_rate) filter (where x.status <> 'cancelled'), 0)
-                 ::numeric(14, 2)::text as total_daily_rate
-          from public.project_staff x where x.project_id = p.id) s
-      cross join lateral (
-        select coalesce(sum(x.amount) filter (where x.status = 'paid'), 0)
-                 ::numeric(14, 2)::text as payments_paid,
-               coalesce(sum(x.amount) filter (where x.status in ('pending', 'approved')), 0)
-                 ::numeric(14, 2)::text as payments_pending,
-               count(*)::int as payments_count
-          from public.payments x where x.project_id = p.id) pay
-      cross join lateral (
-        select coalesce(sum(x.amount) filter (where x.status = 'approved'), 0)
-                 ::numeric(14, 2)::text as claims_approved,
-               coalesce(sum(x.amount) filter (where x.status = 'paid'), 0)
-                 ::numeric(14, 2)::text as claims_paid
-          from public.expense_claims x where x.project_id = p.id) c
+      left join public.project_totals t on t.project_id = p.id
      where p.id = ${id} and p.deleted_at is null`;
 }
 

@@ -639,6 +639,233 @@ create trigger trg_expense_claims_stamp_insert before insert on public.expense_c
   for each row execute function public.tg_expense_claims_stamp_insert();
 
 -- -------------------------------------------------------------------------------------
+-- project_totals: a project's staff and money figures, kept current by statement-level
+-- triggers, so reading a project's financials is one primary-key lookup instead of an
+-- aggregate over its payments in every monthly partition (hot projects hold thousands).
+-- Same definitions as live_project_financials(): pending = pending + approved; the daily
+-- rate total leaves cancelled assignments out. Writers to one project serialize on its row
+-- for the rest of their transaction; rows are locked in project_id order so two multi-project
+-- statements cannot deadlock. Bulk loads that bypass triggers (the seed) call
+-- rebuild_project_totals() afterwards.
+-- -------------------------------------------------------------------------------------
+create table if not exists public.project_totals (
+  project_id uuid primary key references public.projects (id) on delete cascade,
+  staff_invited int not null default 0,
+  staff_confirmed int not null default 0,
+  staff_cancelled int not null default 0,
+  staff_completed int not null default 0,
+  total_daily_rate numeric(14, 2) not null default 0,
+  payments_paid numeric(14, 2) not null default 0,
+  payments_pending numeric(14, 2) not null default 0,
+  payments_count int not null default 0,
+  claims_approved numeric(14, 2) not null default 0,
+  claims_paid numeric(14, 2) not null default 0,
+  updated_at timestamptz not null default now()
+);
+
+-- Recomputes the totals of the given projects (all when null) from the rows themselves.
+create or replace function public.rebuild_project_totals(p_project_ids uuid[] default null)
+returns void
+language sql
+security definer
+set search_path = ''
+as $$
+  insert into public.project_totals as t (
+    project_id, staff_invited, staff_confirmed, staff_cancelled, staff_completed,
+    total_daily_rate, payments_paid, payments_pending, payments_count, claims_approved,
+    claims_paid, updated_at)
+  select p.id,
+         coalesce(s.invited, 0), coalesce(s.confirmed, 0), coalesce(s.cancelled, 0),
+         coalesce(s.completed, 0), coalesce(s.rate, 0), coalesce(pay.paid, 0),
+         coalesce(pay.pending, 0), coalesce(pay.n, 0), coalesce(c.approved, 0),
+         coalesce(c.paid, 0), now()
+    from public.projects p
+    left join (
+      select project_id,
+             count(*) filter (where status = 'invited') as invited,
+             count(*) filter (where status = 'confirmed') as confirmed,
+             count(*) filter (where status = 'cancelled') as cancelled,
+             count(*) filter (where status = 'completed') as completed,
+             sum(daily_rate) filter (where status <> 'cancelled') as rate
+        from public.project_staff
+       where p_project_ids is null or project_id = any (p_project_ids)
+       group by project_id) s on s.project_id = p.id
+    left join (
+      select project_id,
+             sum(amount) filter (where status = 'paid') as paid,
+             sum(amount) filter (where status in ('pending', 'approved')) as pending,
+             count(*) as n
+        from public.payments
+       where p_project_ids is null or project_id = any (p_project_ids)
+       group by project_id) pay on pay.project_id = p.id
+    left join (
+      select project_id,
+             sum(amount) filter (where status = 'approved') as approved,
+             sum(amount) filter (where status = 'paid') as paid
+        from public.expense_claims
+       where p_project_ids is null or project_id = any (p_project_ids)
+       group by project_id) c on c.project_id = p.id
+   where p_project_ids is null or p.id = any (p_project_ids)
+  on conflict (project_id) do update set
+    staff_invited = excluded.staff_invited, staff_confirmed = excluded.staff_confirmed,
+    staff_cancelled = excluded.staff_cancelled, staff_completed = excluded.staff_completed,
+    total_daily_rate = excluded.total_daily_rate, payments_paid = excluded.payments_paid,
+    payments_pending = excluded.payments_pending, payments_count = excluded.payments_count,
+    claims_approved = excluded.claims_approved, claims_paid = excluded.claims_paid,
+    updated_at = excluded.updated_at
+$$;
+
+-- Adds one statement's changes. `changes` holds each touched row twice at most: its new
+-- image with sign +1 and its old image with sign -1, so an update moves money between
+-- columns and a delete takes it away.
+create or replace function public.apply_project_totals(changes jsonb)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  -- Lock in a fixed order first: concurrent statements over the same projects queue up
+  -- instead of deadlocking.
+  perform 1 from public.project_totals
+   where project_id in (select (e ->> 'project_id')::uuid from jsonb_array_elements(changes) e)
+   order by project_id for update;
+  update public.project_totals t set
+    staff_invited = t.staff_invited + d.invited,
+    staff_confirmed = t.staff_confirmed + d.confirmed,
+    staff_cancelled = t.staff_cancelled + d.cancelled,
+    staff_completed = t.staff_completed + d.completed,
+    total_daily_rate = t.total_daily_rate + d.rate,
+    payments_paid = t.payments_paid + d.paid,
+    payments_pending = t.payments_pending + d.pending,
+    payments_count = t.payments_count + d.n,
+    claims_approved = t.claims_approved + d.claims_approved,
+    claims_paid = t.claims_paid + d.claims_paid,
+    updated_at = now()
+  from (
+    select project_id,
+           coalesce(sum(sign) filter (where kind = 'staff' and status = 'invited'), 0) as invited,
+           coalesce(sum(sign) filter (where kind = 'staff' and status = 'confirmed'), 0)
+             as confirmed,
+           coalesce(sum(sign) filter (where kind = 'staff' and status = 'cancelled'), 0)
+             as cancelled,
+           coalesce(sum(sign) filter (where kind = 'staff' and status = 'completed'), 0)
+             as completed,
+           coalesce(sum(sign * amount)
+             filter (where kind = 'staff' and status <> 'cancelled'), 0) as rate,
+           coalesce(sum(sign * amount) filter (where kind = 'payment' and status = 'paid'), 0)
+             as paid,
+           coalesce(sum(sign * amount)
+             filter (where kind = 'payment' and status in ('pending', 'approved')), 0) as pending,
+           coalesce(sum(sign) filter (where kind = 'payment'), 0) as n,
+           coalesce(sum(sign * amount) filter (where kind = 'claim' and status = 'approved'), 0)
+             as claims_approved,
+           coalesce(sum(sign * amount) filter (where kind = 'claim' and status = 'paid'), 0)
+             as claims_paid
+      from jsonb_to_recordset(changes)
+        as x(project_id uuid, sign int, kind text, status text, amount numeric)
+     group by project_id) d
+  where t.project_id = d.project_id;
+end
+$$;
+
+-- One trigger function for the three tables and three events. Transition tables exist only
+-- for the events that have them; plpgsql plans a branch when it first runs it, so each
+-- branch names only the tables its event provides.
+create or replace function public.tg_project_totals()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  kind text := case tg_table_name
+    when 'project_staff' then 'staff' when 'payments' then 'payment' else 'claim' end;
+  changes jsonb;
+begin
+  if tg_op = 'INSERT' then
+    select jsonb_agg(jsonb_build_object('project_id', n.project_id, 'sign', 1, 'kind', kind,
+             'status', n.status,
+             'amount', case when kind = 'staff' then n.daily_rate else n.amount end))
+      into changes
+      from (select project_id, status::text, to_jsonb(r) ->> 'amount' as amount,
+                   to_jsonb(r) ->> 'daily_rate' as daily_rate
+              from new_rows r) n;
+  elsif tg_op = 'DELETE' then
+    select jsonb_agg(jsonb_build_object('project_id', o.project_id, 'sign', -1, 'kind', kind,
+             'status', o.status,
+             'amount', case when kind = 'staff' then o.daily_rate else o.amount end))
+      into changes
+      from (select project_id, status::text, to_jsonb(r) ->> 'amount' as amount,
+                   to_jsonb(r) ->> 'daily_rate' as daily_rate
+              from old_rows r) o;
+  else
+    select jsonb_agg(jsonb_build_object('project_id', x.project_id, 'sign', x.sign,
+             'kind', kind, 'status', x.status,
+             'amount', case when kind = 'staff' then x.daily_rate else x.amount end))
+      into changes
+      from (select project_id, status::text, 1 as sign, to_jsonb(r) ->> 'amount' as amount,
+                   to_jsonb(r) ->> 'daily_rate' as daily_rate
+              from new_rows r
+            union all
+            select project_id, status::text, -1, to_jsonb(r) ->> 'amount',
+                   to_jsonb(r) ->> 'daily_rate'
+              from old_rows r) x;
+  end if;
+  if changes is not null then
+    perform public.apply_project_totals(changes);
+  end if;
+  return null;
+end
+$$;
+
+-- A new project starts with zeros, so the triggers above always find its row.
+create or replace function public.tg_project_totals_row()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  insert into public.project_totals (project_id) values (new.id) on conflict do nothing;
+  return null;
+end
+$$;
+
+do $$
+declare
+  t text;
+begin
+  drop trigger if exists trg_projects_totals_row on public.projects;
+  create trigger trg_projects_totals_row after insert on public.projects
+    for each row execute function public.tg_project_totals_row();
+  foreach t in array array['project_staff', 'payments', 'expense_claims'] loop
+    execute format('drop trigger if exists trg_%1$s_totals_ins on public.%1$I', t);
+    execute format('drop trigger if exists trg_%1$s_totals_upd on public.%1$I', t);
+    execute format('drop trigger if exists trg_%1$s_totals_del on public.%1$I', t);
+    execute format('create trigger trg_%1$s_totals_ins after insert on public.%1$I
+      referencing new table as new_rows
+      for each statement execute function public.tg_project_totals()', t);
+    execute format('create trigger trg_%1$s_totals_upd after update on public.%1$I
+      referencing old table as old_rows new table as new_rows
+      for each statement execute function public.tg_project_totals()', t);
+    execute format('create trigger trg_%1$s_totals_del after delete on public.%1$I
+      referencing old table as old_rows
+      for each statement execute function public.tg_project_totals()', t);
+  end loop;
+end
+$$;
+
+-- Existing data (a push onto a database that already holds projects) starts out right.
+select public.rebuild_project_totals();
+
+alter table public.project_totals enable row level security;
+-- Whoever may see the project may see its totals (the subquery runs under projects' RLS).
+drop policy if exists project_totals_select on public.project_totals;
+create policy project_totals_select on public.project_totals for select to authenticated
+  using (exists (select 1 from public.projects p where p.id = project_totals.project_id));
+
+-- -------------------------------------------------------------------------------------
 -- Indexes. Rule: every foreign key has an index led by its column(s) (a supabase/tests
 -- check enforces it). The five product indexes keep the names from the product's guide.
 -- -------------------------------------------------------------------------------------
@@ -1214,6 +1441,7 @@ grant select, insert, update, delete on
   public.payments, public.expense_claims
   to authenticated;
 grant select on public.activity_logs to authenticated;
+grant select on public.project_totals to authenticated;
 
 grant execute on function
   public.app_role(), public.current_candidate_id(), public.managed_project_ids(),

@@ -8,6 +8,7 @@ select plan(46);
 select tables_are('public', array[
   'projects', 'candidates', 'candidate_bank_accounts', 'project_staff', 'payments',
   'payment_idempotency_keys', 'expense_claims', 'activity_logs', 'payments_default',
+  'project_totals',
   'activity_logs_default']
   || array(select c.relname::text from pg_class c
             join pg_inherits i on i.inhrelid = c.oid
@@ -81,6 +82,7 @@ select set_eq($$
     'payments(project_id)->projects',
     'payments(candidate_id)->candidates',
     'project_staff(project_id)->projects',
+    'project_totals(project_id)->projects',
     'project_staff(candidate_id)->candidates',
     'projects(manager_id)->auth.users'],
   'exactly the expected foreign keys');
