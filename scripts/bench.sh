@@ -62,7 +62,13 @@ trap teardown EXIT
 # stack_up DIR OFFSET SCALE: starts the stack unless it already runs, then loads the seed (the
 # seed script skips a scale that is already loaded).
 stack_up() {
-  local dir=$1 offset=$2 scale=$3 t0
+  local dir=$1 offset=$2 scale=$3 t0 schema
+  # `db push` never re-applies an edited migration: a data dir from an older schema is wiped.
+  schema=$(cat supabase/migrations/*.sql | md5sum | cut -d' ' -f1)
+  if [ -f "$dir/bench-schema.md5" ] && [ "$(cat "$dir/bench-schema.md5")" != "$schema" ]; then
+    log "the migrations changed since $dir was seeded: resetting it"
+    STACK_DIR="$dir" STACK_PORT_OFFSET="$offset" bash scripts/stack.sh reset >&2
+  fi
   # The bench never runs the stack's own gateway, so "already up" means Postgres is running.
   if ! STACK_DIR="$dir" STACK_PORT_OFFSET="$offset" bash scripts/stack.sh status 2>/dev/null |
     grep -q '^postgres: running'; then
@@ -88,6 +94,7 @@ stack_up() {
     set +a
     "$DENO" run -A --config "$ROOT/deno.json" scripts/seed.ts --scale "$scale" >&2
   ) || die "seeding $dir failed"
+  echo "$schema" >"$dir/bench-schema.md5"
   log "seed $scale ready in $(($(date +%s) - t0)) s"
 }
 
