@@ -157,6 +157,14 @@ CONF
 bootstrap_and_push() {
   psql_direct -f "$ROOT/scripts/stack/bootstrap.sql" >/dev/null || die "bootstrap failed"
   if compgen -G "$ROOT/supabase/migrations/*.sql" >/dev/null; then
+    # `db push` goes by file name, so a migration edited in place is not applied again.
+    local sum
+    sum=$(cat "$ROOT"/supabase/migrations/*.sql | sha256sum | cut -c1-16)
+    if [ -f "$STACK_DIR/migrations.sum" ] && [ "$(cat "$STACK_DIR/migrations.sum")" != "$sum" ]; then
+      log "warning: supabase/migrations changed since this database was built; new files are"
+      log "warning: pushed, edits to applied files are not — \`scripts/stack.sh reset\` rebuilds it"
+    fi
+    [ -f "$STACK_DIR/migrations.sum" ] || echo "$sum" >"$STACK_DIR/migrations.sum"
     log "supabase db push"
     (cd "$ROOT" && "$SUPABASE" db push --yes \
       --db-url "postgresql://postgres:$DB_PASSWORD@127.0.0.1:$DB_PORT/postgres?sslmode=disable") >"$LOGS/db-push.log" 2>&1 ||
