@@ -134,3 +134,17 @@ async function pipelined(
   if (firstError) throw (firstError as PromiseRejectedResult).reason;
   return settled.slice(0, -1).map((s) => (s as PromiseFulfilledResult<unknown>).value);
 }
+
+const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A uuid written into the SQL text instead of sent as a parameter, for hot single-row reads:
+ * with `prepare: false` postgres.js describes every query that has parameters before running it
+ * (a round trip of its own), while a query without any can travel with BEGIN and COMMIT — a
+ * whole `asUser` read in one round trip when the work returns `[query]`. Safe because the value
+ * must have the exact uuid shape (hex digits and four dashes); anything else throws.
+ */
+export function uuidLiteral(sql: postgres.Sql, id: string): postgres.PendingQuery<postgres.Row[]> {
+  if (!UUID_SHAPE.test(id)) throw new Error("uuidLiteral needs a uuid");
+  return sql.unsafe(`'${id}'::uuid`);
+}

@@ -28,6 +28,7 @@ export type { DbOptions } from "./db-config.ts";
 export { dbOptionsFromEnv } from "./db-config.ts";
 export type { PoolStats } from "./db-gate.ts";
 export type { Tx, TxOptions, Work, WorkResult } from "./db-tx.ts";
+export { uuidLiteral } from "./db-tx.ts";
 export { toAppError } from "./db-errors.ts";
 
 /** Roles a request may assume. `service_role` and login roles go through `asServiceRole`. */

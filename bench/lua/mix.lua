@@ -25,7 +25,9 @@ function init(args)
   claim_step = tonumber(env("BENCH_THREADS", "1"))
   claim_next = (thread_id or 0) + 1
   write_pct = tonumber(env("BENCH_WRITE_PCT", "5"))
-  run_id = env("BENCH_RUN_ID", tostring(os.time()))
+  -- The warm-up and the measured run are two wrk processes with the same BENCH_RUN_ID: the
+  -- start time keeps their Idempotency-Keys apart (a reused key with another body is a 422).
+  run_id = env("BENCH_RUN_ID", "run") .. "-" .. tostring(os.time())
   today = env("BENCH_TODAY", os.date("!%Y-%m-%d"))
   track_statuses()
 end

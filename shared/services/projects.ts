@@ -137,11 +137,12 @@ function toDetail(row: Record<string, unknown>): ProjectDetail {
 
 /** Reads the full detail as the caller (RLS hides projects they may not see → 404). */
 export function loadProjectDetail(caller: Caller, id: string): Promise<ProjectDetail> {
-  return asUser(caller.claims, async (tx) => {
-    const [row] = await projectDetailQuery(tx, id);
-    if (!row) throw notFound("Project");
-    return toDetail(row);
-  }, { readOnly: true });
+  // Returned as an array: BEGIN, the query and COMMIT share one round trip (see uuidLiteral).
+  return asUser(caller.claims, (tx) => [projectDetailQuery(tx, id)], { readOnly: true })
+    .then(([rows]) => {
+      if (!rows[0]) throw notFound("Project");
+      return toDetail(rows[0]);
+    });
 }
 
 /**

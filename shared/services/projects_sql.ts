@@ -6,6 +6,7 @@
  */
 import type { Sql } from "postgres";
 import type { Cursor } from "../schemas.ts";
+import { uuidLiteral } from "../db.ts";
 
 export type SortField = "start_date" | "created_at" | "title";
 export type ProjectStatus = "planning" | "active" | "completed" | "cancelled";
@@ -112,7 +113,7 @@ export function projectDetailQuery(sql: Sql, id: string) {
            coalesce(t.claims_paid, 0)::numeric(14, 2)::text as claims_paid
       from public.projects p
       left join public.project_totals t on t.project_id = p.id
-     where p.id = ${id} and p.deleted_at is null`;
+     where p.id = ${uuidLiteral(sql, id)} and p.deleted_at is null`;
 }
 
 /** The crew view of one project: no budget, no staff or money figures. */
