@@ -8,6 +8,7 @@
  */
 import type { Sql } from "postgres";
 import type { Cursor } from "../schemas.ts";
+import { uuidLiteral } from "../db.ts";
 import type { BankDetails, CandidateCreate, CandidatePatch } from "./candidates-input.ts";
 
 /** Search filters after validation; `ic` is already normalized. */
@@ -61,7 +62,9 @@ export function searchCandidatesQuery(sql: Sql, f: SearchFilters, cursor: Cursor
 
 /** One candidate (RLS: staff see all, crew only their own row). */
 export function candidateByIdQuery(sql: Sql, id: string) {
-  return sql`select ${recordColumns(sql)} from public.candidates c where c.id = ${id}`;
+  return sql`select ${recordColumns(sql)} from public.candidates c where c.id = ${
+    uuidLiteral(sql, id)
+  }`;
 }
 
 /** The bank details of one candidate (RLS: admin, finance, the candidate). */
@@ -69,7 +72,7 @@ export function bankByCandidateQuery(sql: Sql, candidateId: string) {
   return sql`
     select b.bank_name, b.account_number, b.account_holder, b.updated_at
       from public.candidate_bank_accounts b
-     where b.candidate_id = ${candidateId}`;
+     where b.candidate_id = ${uuidLiteral(sql, candidateId)}`;
 }
 
 /** The candidate linked to the calling user (null when none). */

@@ -115,7 +115,8 @@ async function digest(text: string): Promise<string> {
  */
 export function loadCandidate(caller: Caller, id: string): Promise<Cached<CandidateRecord>> {
   return cache.getOrSetWithInfo(cacheKey("candidate", id), async () => {
-    const [row] = await asUser(caller.claims, (tx) => candidateByIdQuery(tx, id), {
+    // Returned as an array: one round trip with BEGIN and COMMIT (see uuidLiteral).
+    const [[row]] = await asUser(caller.claims, (tx) => [candidateByIdQuery(tx, id)], {
       readOnly: true,
     });
     if (!row) throw notFound("Candidate");
@@ -125,7 +126,7 @@ export function loadCandidate(caller: Caller, id: string): Promise<Cached<Candid
 
 function loadBank(caller: Caller, id: string): Promise<BankRecord | null> {
   return cache.getOrSet(cacheKey("candidate", id, "bank"), async () => {
-    const [row] = await asUser(caller.claims, (tx) => bankByCandidateQuery(tx, id), {
+    const [[row]] = await asUser(caller.claims, (tx) => [bankByCandidateQuery(tx, id)], {
       readOnly: true,
     });
     return row ? plain<BankRecord>(row) : null;
