@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# `npm test`: a fresh stack of its own (ports +1000, .stack/test — works beside `npm start`),
+# `npm test`: a fresh stack of its own (.stack/test, ports 253xx — works beside `npm start`),
 # the small seed, then every check; prints `N passed, M failed` last, non-zero on any failure.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 export STACK_DIR=${TEST_STACK_DIR:-.stack/test}
-export STACK_PORT_OFFSET=${TEST_STACK_PORT_OFFSET:-1000}
+# Ports of its own, below Linux's ephemeral range (32768+) so no outgoing connection can hold
+# one when Postgres or Redis binds; override any of them like the dev stack's.
+export API_PORT=${TEST_API_PORT:-25321} DB_PORT=${TEST_DB_PORT:-25322}
+export POOLER_PORT=${TEST_POOLER_PORT:-25343} REDIS_PORT=${TEST_REDIS_PORT:-25379}
+export REDIS_REST_PORT=${TEST_REDIS_REST_PORT:-25380}
 # Plain output so the runners' summary lines can be read.
 export NO_COLOR=1
 DENO="$ROOT/node_modules/.bin/deno"
@@ -32,7 +36,7 @@ echo "== static checks"
 "$DENO" lint; record "deno lint" $?
 "$DENO" check functions/ shared/ scripts/ tests/ bench/ examples/; record "deno check" $?
 
-echo "== local stack ($STACK_DIR, port offset $STACK_PORT_OFFSET)"
+echo "== local stack ($STACK_DIR, gateway :$API_PORT, postgres :$DB_PORT, pooler :$POOLER_PORT)"
 bash scripts/stack.sh reset >/dev/null 2>&1
 if ! bash scripts/stack.sh up; then
   record "stack up" 1
