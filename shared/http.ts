@@ -5,7 +5,7 @@
  */
 import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { type AppRole, assertRole, authenticate, type AuthUser } from "./auth.ts";
 import { cache } from "./cache.ts";
 import { getPoolStats } from "./db.ts";
@@ -224,6 +224,20 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,
   content: { "application/json": { schema } },
 });
+
+/**
+ * A cached read as a handler wants it: timed for `Server-Timing` under `metric`, with the tier
+ * that answered (`l1`, `l2`, `loader`, `joined`, `bypass`) in `x-cache`.
+ */
+export async function cachedRead<T>(
+  c: Context<AppEnv>,
+  metric: string,
+  read: () => Promise<{ value: T; source: string }>,
+): Promise<T> {
+  const { value, source } = await timed(c.get("timings"), metric, read);
+  c.header("x-cache", source);
+  return value;
+}
 
 /** Adds a duration to the request's `Server-Timing` header. */
 export async function timed<T>(

@@ -4,7 +4,7 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { type AppEnv, jsonBody, jsonResponse, route, timed } from "../../shared/http.ts";
+import { type AppEnv, cachedRead, jsonBody, jsonResponse, route } from "../../shared/http.ts";
 import { IdParam } from "../../shared/schemas.ts";
 import {
   BankDetails,
@@ -52,13 +52,10 @@ candidatesRoutes.openapi(
   }),
   async (c) => {
     const { cursor, ...filters } = c.req.valid("query");
-    const result = await timed(
-      c.get("timings"),
-      "service",
-      () => searchCandidates(caller(c), filters, cursor),
+    return c.json(
+      await cachedRead(c, "service", () => searchCandidates(caller(c), filters, cursor)),
+      200,
     );
-    c.header("x-cache", result.source);
-    return c.json(result.value, 200);
   },
 );
 
@@ -71,9 +68,7 @@ candidatesRoutes.openapi(
     responses: { 200: jsonResponse(Candidate, "The candidate linked to this login") },
   }),
   async (c) => {
-    const result = await getOwnCandidate(caller(c));
-    c.header("x-cache", result.source);
-    return c.json(result.value, 200);
+    return c.json(await cachedRead(c, "service", () => getOwnCandidate(caller(c))), 200);
   },
 );
 
@@ -115,9 +110,10 @@ candidatesRoutes.openapi(
     responses: { 200: jsonResponse(Candidate, "The candidate") },
   }),
   async (c) => {
-    const result = await getCandidate(caller(c), c.req.valid("param").id);
-    c.header("x-cache", result.source);
-    return c.json(result.value, 200);
+    return c.json(
+      await cachedRead(c, "service", () => getCandidate(caller(c), c.req.valid("param").id)),
+      200,
+    );
   },
 );
 
@@ -159,9 +155,14 @@ candidatesRoutes.openapi(
   }),
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const result = await listAssignments(caller(c), c.req.valid("param").id, limit, cursor);
-    c.header("x-cache", result.source);
-    return c.json(result.value as never, 200);
+    return c.json(
+      await cachedRead(
+        c,
+        "service",
+        () => listAssignments(caller(c), c.req.valid("param").id, limit, cursor),
+      ) as never,
+      200,
+    );
   },
 );
 
@@ -175,8 +176,13 @@ candidatesRoutes.openapi(
     responses: { 200: jsonResponse(Earnings, "Earnings") },
   }),
   async (c) => {
-    const result = await getEarnings(caller(c), c.req.valid("param").id);
-    c.header("x-cache", result.source);
-    return c.json(result.value as never, 200);
+    return c.json(
+      await cachedRead(
+        c,
+        "service",
+        () => getEarnings(caller(c), c.req.valid("param").id),
+      ) as never,
+      200,
+    );
   },
 );

@@ -8,7 +8,7 @@
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { type AppEnv, jsonBody, jsonResponse, route, timed } from "../../shared/http.ts";
+import { type AppEnv, cachedRead, jsonBody, jsonResponse, route } from "../../shared/http.ts";
 import { IdParam } from "../../shared/schemas.ts";
 import { type Caller, toCaller } from "../../shared/services/candidates-access.ts";
 import { claimsSummary, getClaim, listClaims } from "../../shared/services/claims.ts";
@@ -44,13 +44,10 @@ claimsRoutes.openapi(
   }),
   async (c) => {
     const { cursor, ...filters } = c.req.valid("query");
-    const result = await timed(
-      c.get("timings"),
-      "service",
-      () => listClaims(caller(c), filters, cursor),
+    return c.json(
+      await cachedRead(c, "service", () => listClaims(caller(c), filters, cursor)) as never,
+      200,
     );
-    c.header("x-cache", result.source);
-    return c.json(result.value as never, 200);
   },
 );
 
@@ -64,9 +61,14 @@ claimsRoutes.openapi(
     responses: { 200: jsonResponse(Summary, "Totals by status") },
   }),
   async (c) => {
-    const result = await claimsSummary(caller(c), c.req.valid("query").project_id);
-    c.header("x-cache", result.source);
-    return c.json(result.value, 200);
+    return c.json(
+      await cachedRead(
+        c,
+        "service",
+        () => claimsSummary(caller(c), c.req.valid("query").project_id),
+      ),
+      200,
+    );
   },
 );
 
@@ -93,9 +95,10 @@ claimsRoutes.openapi(
     responses: { 200: jsonResponse(Claim, "The claim") },
   }),
   async (c) => {
-    const result = await getClaim(caller(c), c.req.valid("param").id);
-    c.header("x-cache", result.source);
-    return c.json(result.value as never, 200);
+    return c.json(
+      await cachedRead(c, "service", () => getClaim(caller(c), c.req.valid("param").id)) as never,
+      200,
+    );
   },
 );
 

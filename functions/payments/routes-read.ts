@@ -3,7 +3,7 @@
  * Static paths are registered before `/{id}` so they are never taken for an id.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { type AppEnv, ErrorBody, jsonResponse, route, timed } from "../../shared/http.ts";
+import { type AppEnv, cachedRead, ErrorBody, jsonResponse, route } from "../../shared/http.ts";
 import { IdParam } from "../../shared/schemas.ts";
 import { getPayment, listPayments, monthlySummary } from "../../shared/services/payments.ts";
 import { ListQuery, Payment, PaymentPage, Summary, SummaryQuery } from "./schemas.ts";
@@ -23,13 +23,10 @@ readRoutes.openapi(
     responses: { 200: jsonResponse(PaymentPage, "A page of payments") },
   }),
   async (c) => {
-    const { value, source } = await timed(
-      c.get("timings"),
-      "payments",
-      () => listPayments(c.get("user"), c.req.valid("query")),
+    return c.json(
+      await cachedRead(c, "payments", () => listPayments(c.get("user"), c.req.valid("query"))),
+      200,
     );
-    c.header("x-cache", source);
-    return c.json(value, 200);
   },
 );
 
@@ -46,13 +43,14 @@ readRoutes.openapi(
   }),
   async (c) => {
     const q = c.req.valid("query");
-    const { value, source } = await timed(
-      c.get("timings"),
-      "summary",
-      () => monthlySummary(c.get("user"), { from: q.from, to: q.to, live: q.live === "true" }),
+    return c.json(
+      await cachedRead(
+        c,
+        "summary",
+        () => monthlySummary(c.get("user"), { from: q.from, to: q.to, live: q.live === "true" }),
+      ),
+      200,
     );
-    c.header("x-cache", source);
-    return c.json(value, 200);
   },
 );
 
@@ -69,12 +67,9 @@ readRoutes.openapi(
     },
   }),
   async (c) => {
-    const { value, source } = await timed(
-      c.get("timings"),
-      "payment",
-      () => getPayment(c.get("user"), c.req.valid("param").id),
+    return c.json(
+      await cachedRead(c, "payment", () => getPayment(c.get("user"), c.req.valid("param").id)),
+      200,
     );
-    c.header("x-cache", source);
-    return c.json(value, 200);
   },
 );

@@ -3,7 +3,7 @@
  * before `/{id}` so they are never taken for an id.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { type AppEnv, jsonResponse, route, timed } from "../../../shared/http.ts";
+import { type AppEnv, cachedRead, jsonResponse, route, timed } from "../../../shared/http.ts";
 import { IdParam } from "../../../shared/schemas.ts";
 import { getProject, listProjects, toCaller } from "../../../shared/services/projects.ts";
 import { getDashboard } from "../../../shared/services/projects_dashboard.ts";
@@ -25,13 +25,14 @@ readRoutes.openapi(
     responses: { 200: jsonResponse(ProjectPage, "A page of projects") },
   }),
   async (c) => {
-    const { value, source } = await timed(
-      c.get("timings"),
-      "projects",
-      () => listProjects(toCaller(c.get("user")), c.req.valid("query")),
+    return c.json(
+      await cachedRead(
+        c,
+        "projects",
+        () => listProjects(toCaller(c.get("user")), c.req.valid("query")),
+      ),
+      200,
     );
-    c.header("x-cache", source);
-    return c.json(value, 200);
   },
 );
 
@@ -48,13 +49,14 @@ readRoutes.openapi(
     responses: { 200: jsonResponse(z.object({}).passthrough(), "Dashboard") },
   }),
   async (c) => {
-    const { value, source } = await timed(
-      c.get("timings"),
-      "dashboard",
-      () => getDashboard(toCaller(c.get("user")), c.req.valid("query")),
+    return c.json(
+      await cachedRead(
+        c,
+        "dashboard",
+        () => getDashboard(toCaller(c.get("user")), c.req.valid("query")),
+      ),
+      200,
     );
-    c.header("x-cache", source);
-    return c.json(value, 200);
   },
 );
 
