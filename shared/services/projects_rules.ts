@@ -6,18 +6,9 @@
 import type { AppRole } from "../auth.ts";
 import type { ProjectStatus, ProjectWrite } from "./projects_sql.ts";
 
-/** A project as the API returns it (budget absent for crew). */
-export interface ProjectView {
-  id: string;
-  title: string;
-  client_name: string | null;
-  venue: string | null;
-  status: ProjectStatus;
-  start_date: string;
-  end_date: string;
-  crew_needed: number;
+/** A project as the API returns it: the stored values plus timestamps (budget absent for crew). */
+export interface ProjectView extends Omit<ProjectWrite, "budget"> {
   budget?: string | null;
-  manager_id: string | null;
   created_at: string;
   updated_at: string;
 }
