@@ -7,13 +7,14 @@
  */
 import { createClient } from "@supabase/supabase-js";
 import { mintUserJwt } from "../scripts/stack/keys.ts";
+import { DEMO_USERS } from "../scripts/seed/demo_users.ts";
 
 const env = Object.fromEntries(
   Deno.readTextFileSync(`${Deno.env.get("STACK_DIR") ?? ".stack/dev"}/env`)
     .split("\n").filter((line) => line.includes("=") && !line.startsWith("#"))
     .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
 );
-const adminToken = await mintUserJwt("00000000-0000-4000-a000-000000000001", "admin", {
+const adminToken = await mintUserJwt(DEMO_USERS.admin.id, "admin", {
   secret: env.JWT_SECRET,
 });
 const supabase = createClient(env.SUPABASE_URL, env.SUPABASE_ANON_KEY, {

@@ -3,18 +3,16 @@
  * one example call. Reads the stack env exported by scripts/start.sh.
  */
 import { mintUserJwt } from "./keys.ts";
+import { DEMO_USERS } from "../seed/demo_users.ts";
 
 const env = (name: string) => Deno.env.get(name) ?? "";
-const DEMO_USERS = [
-  ["admin", "00000000-0000-4000-a000-000000000001"],
-  ["manager", "00000000-0000-4000-a000-000000000002"],
-  ["finance", "00000000-0000-4000-a000-000000000003"],
-  ["crew", "00000000-0000-4000-a000-000000000004"],
-] as const;
 
 const day = 24 * 3600;
 const tokens = await Promise.all(
-  DEMO_USERS.map(async ([role, id]) => [role, await mintUserJwt(id, role, { expiresIn: day })]),
+  (["admin", "manager", "finance", "crew"] as const).map(async (name) => {
+    const { id, role } = DEMO_USERS[name];
+    return [name, await mintUserJwt(id, role, { expiresIn: day })];
+  }),
 );
 const lines = [
   "",

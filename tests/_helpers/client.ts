@@ -5,26 +5,13 @@
 import { createClient, FunctionsHttpError } from "@supabase/supabase-js";
 import postgres from "postgres";
 import { mintJwt, mintUserJwt } from "../../scripts/stack/keys.ts";
+import { DEMO_USERS, type DemoUserName } from "../../scripts/seed/demo_users.ts";
 
-/** Fixed demo users the seed creates (scripts/seed/demo_users.ts holds the same ids). */
-export const DEMO = {
-  admin: "00000000-0000-4000-a000-000000000001",
-  manager: "00000000-0000-4000-a000-000000000002",
-  finance: "00000000-0000-4000-a000-000000000003",
-  crew: "00000000-0000-4000-a000-000000000004",
-  manager2: "00000000-0000-4000-a000-000000000005",
-  crew2: "00000000-0000-4000-a000-000000000006",
-} as const;
-export type DemoUser = keyof typeof DEMO;
-
-const APP_ROLE: Record<DemoUser, string> = {
-  admin: "admin",
-  manager: "manager",
-  finance: "finance",
-  crew: "crew",
-  manager2: "manager",
-  crew2: "crew",
-};
+/** The seed's demo user ids by name (admin, manager, finance, crew, manager2, crew2). */
+export const DEMO = Object.fromEntries(
+  Object.entries(DEMO_USERS).map(([name, user]) => [name, user.id]),
+) as { readonly [K in DemoUserName]: string };
+export type DemoUser = DemoUserName;
 
 export function env(name: string): string {
   const value = Deno.env.get(name);
@@ -35,7 +22,7 @@ export function env(name: string): string {
 /** A user JWT for a demo user (or the anon key for "anon"). */
 export function tokenFor(user: DemoUser | "anon"): Promise<string> {
   if (user === "anon") return Promise.resolve(env("SUPABASE_ANON_KEY"));
-  return mintUserJwt(DEMO[user], APP_ROLE[user]);
+  return mintUserJwt(DEMO_USERS[user].id, DEMO_USERS[user].role);
 }
 
 /** A token for an arbitrary user id and app role. */

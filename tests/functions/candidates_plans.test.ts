@@ -15,7 +15,7 @@
  */
 import assert from "node:assert/strict";
 import type postgres from "postgres";
-import { closeDb, db } from "../_helpers/client.ts";
+import { closeDb, db, DEMO } from "../_helpers/client.ts";
 import {
   assignmentsQuery,
   bankByCandidateQuery,
@@ -31,7 +31,7 @@ import {
 import { freshIcs, makeWorld } from "./candidates_fixtures.ts";
 import { checkPlan, claimsOf, type PlanNode } from "./candidates_plan_check.ts";
 
-const ADMIN = "00000000-0000-4000-a000-000000000001";
+const ADMIN = DEMO.admin;
 
 function indexesIn(plan: PlanNode): Set<string> {
   const names = new Set<string>();

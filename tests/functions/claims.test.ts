@@ -4,7 +4,7 @@
  * summary, and the cache never handing a claim to a caller who may not see it.
  */
 import assert from "node:assert/strict";
-import { closeDb, db, invoke } from "../_helpers/client.ts";
+import { closeDb, db, DEMO, invoke } from "../_helpers/client.ts";
 import { insertClaim, makeWorld, type World } from "./candidates_fixtures.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -232,7 +232,7 @@ Deno.test({
       });
       assert.equal(approved.status, 200);
       assert.equal(approved.data.status, "approved");
-      assert.equal(approved.data.decided_by, "00000000-0000-4000-a000-000000000003");
+      assert.equal(approved.data.decided_by, DEMO.finance);
       const seen = await invoke<Body>(as(w.manager.token), `claims/${draftId}`);
       assert.equal(seen.data.status, "approved");
 

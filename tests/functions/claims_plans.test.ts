@@ -8,7 +8,7 @@
  * per-project and per-role variants are checked.
  */
 import assert from "node:assert/strict";
-import { closeDb, db } from "../_helpers/client.ts";
+import { closeDb, db, DEMO } from "../_helpers/client.ts";
 import {
   claimDetailQuery,
   claimStatusQuery,
@@ -21,7 +21,7 @@ import {
 import { insertClaim, makeWorld } from "./candidates_fixtures.ts";
 import { checkPlan, claimsOf } from "./candidates_plan_check.ts";
 
-const FINANCE = "00000000-0000-4000-a000-000000000003";
+const FINANCE = DEMO.finance;
 
 Deno.test({
   name: "claims query plans use indexes",

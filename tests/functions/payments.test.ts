@@ -3,7 +3,7 @@
  * paths per role, bad input with the database unchanged, forbidden access without leaks.
  */
 import assert from "node:assert/strict";
-import { closeDb, db, invoke } from "../_helpers/client.ts";
+import { closeDb, db, DEMO, invoke } from "../_helpers/client.ts";
 import { insertPayment, makeWorld, newKey, paymentCount, type World } from "./payments_fixtures.ts";
 
 const today = new Date().toISOString().slice(0, 10);
@@ -36,7 +36,7 @@ Deno.test({
       assert.equal(res.data.amount, "350.50");
       assert.equal(res.data.status, "pending");
       assert.equal(res.data.payment_date, today);
-      assert.equal(res.data.created_by, "00000000-0000-4000-a000-000000000003");
+      assert.equal(res.data.created_by, DEMO.finance);
       const [row] = await db()`select amount::text, status::text from public.payments
                                 where id = ${res.data.id as string}`;
       assert.deepEqual({ ...row }, { amount: "350.50", status: "pending" });
@@ -198,7 +198,7 @@ Deno.test({
       const approved = await invoke("finance", `payments/${own}/approve`, { method: "POST" });
       assert.equal(approved.status, 200);
       assert.equal(approved.data.status, "approved");
-      assert.equal(approved.data.approved_by, "00000000-0000-4000-a000-000000000003");
+      assert.equal(approved.data.approved_by, DEMO.finance);
       const after = await invoke("finance", `payments/${own}`);
       assert.equal(after.data.status, "approved");
       const relisted = await invoke("finance", `payments?project_id=${w.projectId}&status=pending`);

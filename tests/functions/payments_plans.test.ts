@@ -15,7 +15,7 @@
  */
 import assert from "node:assert/strict";
 import type postgres from "postgres";
-import { closeDb, db } from "../_helpers/client.ts";
+import { closeDb, db, DEMO } from "../_helpers/client.ts";
 import { claimKeySql, readKeySql, storeResponseSql } from "../../shared/services/idempotency.ts";
 import {
   approveManySql,
@@ -122,7 +122,7 @@ Deno.test({
       role: "authenticated",
       app_metadata: { role },
     });
-    const finance = claims("00000000-0000-4000-a000-000000000003", "finance");
+    const finance = claims(DEMO.finance, "finance");
     const manager = claims(w.manager.id, "manager");
     const crew = claims(w.crew.id, "crew");
     const [{ n: partitions }] = await db()`

@@ -8,9 +8,10 @@ import {
 } from "../../shared/services/projects_rules.ts";
 import { canMoveStaff } from "../../shared/services/staff.ts";
 import { problemsError } from "../../shared/services/projects.ts";
+import { DEMO_USERS } from "../../scripts/seed/demo_users.ts";
 
-const manager = { id: "00000000-0000-4000-a000-000000000002", appRole: "manager" as const };
-const admin = { id: "00000000-0000-4000-a000-000000000001", appRole: "admin" as const };
+const manager = { id: DEMO_USERS.manager.id, appRole: "manager" as const };
+const admin = { id: DEMO_USERS.admin.id, appRole: "admin" as const };
 const stored: ProjectView = {
   id: "00000000-0000-4000-a000-0000000000aa",
   title: "Gala",
