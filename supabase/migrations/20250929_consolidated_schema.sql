@@ -715,10 +715,11 @@ as $$
     updated_at = excluded.updated_at
 $$;
 
--- Adds one statement's changes. `changes` holds each touched row twice at most: its new
--- image with sign +1 and its old image with sign -1, so an update moves money between
--- columns and a delete takes it away.
-create or replace function public.apply_project_totals(changes jsonb)
+-- Adds one statement's changes to the rows of `kind` (staff, payment, claim). `changes` holds
+-- each touched row's images: the new one with sign +1, the old one with sign -1, so an update
+-- moves money between columns and a delete takes it away. The money is `amount`, or
+-- `daily_rate` for staff.
+create or replace function public.apply_project_totals(kind text, changes jsonb)
 returns void
 language plpgsql
 security definer
@@ -762,8 +763,9 @@ begin
              as claims_approved,
            coalesce(sum(sign * amount) filter (where kind = 'claim' and status = 'paid'), 0)
              as claims_paid
-      from jsonb_to_recordset(changes)
-        as x(project_id uuid, sign int, kind text, status text, amount numeric)
+      from (select project_id, sign, status, coalesce(amount, daily_rate) as amount
+              from jsonb_to_recordset(changes) as x(project_id uuid, sign int, status text,
+                                                    amount numeric, daily_rate numeric)) x
      group by project_id) d
   where t.project_id = d.project_id;
 end
@@ -779,41 +781,23 @@ security definer
 set search_path = ''
 as $$
 declare
-  kind text := case tg_table_name
-    when 'project_staff' then 'staff' when 'payments' then 'payment' else 'claim' end;
   changes jsonb;
 begin
   if tg_op = 'INSERT' then
-    select jsonb_agg(jsonb_build_object('project_id', n.project_id, 'sign', 1, 'kind', kind,
-             'status', n.status,
-             'amount', case when kind = 'staff' then n.daily_rate else n.amount end))
-      into changes
-      from (select project_id, status::text, to_jsonb(r) ->> 'amount' as amount,
-                   to_jsonb(r) ->> 'daily_rate' as daily_rate
-              from new_rows r) n;
+    select jsonb_agg(to_jsonb(r) || '{"sign": 1}') into changes from new_rows r;
   elsif tg_op = 'DELETE' then
-    select jsonb_agg(jsonb_build_object('project_id', o.project_id, 'sign', -1, 'kind', kind,
-             'status', o.status,
-             'amount', case when kind = 'staff' then o.daily_rate else o.amount end))
-      into changes
-      from (select project_id, status::text, to_jsonb(r) ->> 'amount' as amount,
-                   to_jsonb(r) ->> 'daily_rate' as daily_rate
-              from old_rows r) o;
+    select jsonb_agg(to_jsonb(r) || '{"sign": -1}') into changes from old_rows r;
   else
-    select jsonb_agg(jsonb_build_object('project_id', x.project_id, 'sign', x.sign,
-             'kind', kind, 'status', x.status,
-             'amount', case when kind = 'staff' then x.daily_rate else x.amount end))
-      into changes
-      from (select project_id, status::text, 1 as sign, to_jsonb(r) ->> 'amount' as amount,
-                   to_jsonb(r) ->> 'daily_rate' as daily_rate
-              from new_rows r
-            union all
-            select project_id, status::text, -1, to_jsonb(r) ->> 'amount',
-                   to_jsonb(r) ->> 'daily_rate'
-              from old_rows r) x;
+    select jsonb_agg(x.image) into changes from (
+      select to_jsonb(r) || '{"sign": 1}' as image from new_rows r
+      union all
+      select to_jsonb(r) || '{"sign": -1}' from old_rows r) x;
   end if;
   if changes is not null then
-    perform public.apply_project_totals(changes);
+    perform public.apply_project_totals(
+      case tg_table_name when 'project_staff' then 'staff' when 'payments' then 'payment'
+        else 'claim' end,
+      changes);
   end if;
   return null;
 end
