@@ -8,6 +8,9 @@
 #   scripts/stack.sh status              what is running
 #   scripts/stack.sh reset               down, then wipe the data dir
 #   scripts/stack.sh env                 print the env file
+#   scripts/stack.sh start <part>        start one part again (postgres, pgbouncer, redis, bridge,
+#                                        gateway) after a fault; `up` must have run before
+#   scripts/stack.sh stop-gateway        stop only the gateway (the fault suite runs its own)
 #
 # Everything is configurable by env; STACK_PORT_OFFSET shifts every default port (the test stack
 # uses 1000 so it can run beside `npm start`).
@@ -191,6 +194,9 @@ pool_mode = transaction
 default_pool_size = $POOLER_POOL_SIZE
 max_client_conn = 4000
 ignore_startup_parameters = extra_float_digits,options
+; After a failed server login pgbouncer refuses clients for this long (default 15 s): with 15 the
+; API stays down 15 s after Postgres is back. 1 s keeps recovery within the 2 s we promise.
+server_login_retry = 1
 pidfile = $dir/pgbouncer.pid
 logfile = $dir/pgbouncer.log
 admin_users = postgres
@@ -305,11 +311,28 @@ cmd_reset() {
   log "reset: $STACK_DIR wiped"
 }
 
+# One part again, as `up` starts it (the fault suite restarts what it killed). No installs, no
+# migrations: only what `up` already set up.
+cmd_start() {
+  [ -f "$ENV_FILE" ] || die "no $ENV_FILE: run \`$0 up\` first"
+  mkdir -p "$LOGS"
+  case "${1:-}" in
+    postgres) start_postgres ;;
+    pgbouncer) start_pgbouncer ;;
+    redis) start_redis ;;
+    bridge) start_deno bridge "$REDIS_REST_PORT" scripts/stack/upstash-bridge.ts ;;
+    gateway) start_deno gateway "$API_PORT" scripts/stack/gateway.ts --port "$API_PORT" ;;
+    *) die "usage: $0 start postgres|pgbouncer|redis|bridge|gateway" ;;
+  esac
+}
+
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
+  start) shift; cmd_start "$@" ;;
+  stop-gateway) stop_pid "$STACK_DIR/gateway.pid" gateway ;;
   down) cmd_down ;;
   status) cmd_status ;;
   reset) cmd_reset ;;
   env) cat "$ENV_FILE" ;;
-  *) echo "usage: $0 up [--no-gateway] | down | status | reset | env" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--no-gateway] | down | status | reset | env | start <part>" >&2; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: a fresh stack of its own (.stack/test, ports 253xx — works beside `npm start`),
-# the small seed, then every check; prints `N passed, M failed` last, non-zero on any failure.
+# the small seed, then every check (static checks, Deno tests, pgTAP, the bench and the fault
+# suite in their quick variants); prints `N passed, M failed` last, non-zero on any failure.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -77,5 +78,9 @@ results+=("pg_prove: $p passed, $f failed")
 
 echo "== bench --quick (harness smoke check, no timing assertions)"
 BENCH_USE_RUNNING_STACK=1 bash scripts/bench.sh --quick; record "bench --quick" $?
+
+# Last: it kills and restarts the stack's parts.
+echo "== faults --quick (one fault per phase, a few seconds each, two processes per function)"
+FAULTS_USE_RUNNING_STACK=1 bash scripts/faults.sh --quick; record "faults --quick" $?
 
 finish

@@ -61,8 +61,14 @@ export class Gate {
     readonly maxWaiting: number,
   ) {}
 
-  /** Resolves once a slot is held; rejects with 503 pool_exhausted after the acquire timeout. */
-  acquire(): Promise<void> {
+  /**
+   * Resolves once a slot is held; rejects with 503 pool_exhausted after the acquire timeout, or
+   * with `expired(waitedMs)` when `timeoutMs` (the request's remaining time) is the shorter wait.
+   */
+  acquire(
+    timeoutMs = this.acquireTimeoutMs,
+    expired: (waitedMs: number) => AppError = poolExhausted,
+  ): Promise<void> {
     this.#queries++;
     if (this.#active < this.max && this.#waiters.length === 0) {
       this.#take();
@@ -73,6 +79,8 @@ export class Gate {
       this.#timeouts++;
       return Promise.reject(poolExhausted(0));
     }
+    const limit = Math.max(0, Math.min(timeoutMs, this.acquireTimeoutMs));
+    const onTimeout = timeoutMs < this.acquireTimeoutMs ? expired : poolExhausted;
     const started = performance.now();
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
@@ -85,8 +93,8 @@ export class Gate {
           const at = this.#waiters.indexOf(waiter);
           if (at >= 0) this.#waiters.splice(at, 1);
           this.#timeouts++;
-          reject(poolExhausted(performance.now() - started));
-        }, this.acquireTimeoutMs),
+          reject(onTimeout(performance.now() - started));
+        }, limit),
       };
       this.#waiters.push(waiter);
     });

@@ -12,12 +12,12 @@ import type postgres from "postgres";
 import { isConnectionError } from "./db-errors.ts";
 
 /**
- * The handle a unit of work receives: a postgres.js client pinned to one connection for the
- * transaction. Use its tag, `unsafe` and helpers; not `begin`/`reserve`/`savepoint` (they would
- * take another connection or are missing), and stop using it once a query failed — the
- * transaction is aborted anyway.
+ * The handle a unit of work receives: the postgres.js client of one pool slot, which owns exactly
+ * one connection, for the length of the transaction. Use its tag, `unsafe` and helpers; not
+ * `begin`/`reserve`/`savepoint` (they would wait for the connection this transaction holds), and
+ * stop using it once a query failed — the transaction is aborted anyway.
  */
-export type Tx = postgres.ReservedSql;
+export type Tx = postgres.Sql;
 
 /** What a unit of work returns: a value, a promise, or an array of queries to pipeline. */
 export type Work<T> = (tx: Tx) => T | Promise<T>;
@@ -34,6 +34,12 @@ export interface TxOptions {
   isolation?: "read committed" | "repeatable read" | "serializable";
   /** Overrides the pool's statement timeout for this transaction only. */
   statementTimeoutMs?: number;
+  /**
+   * A parameterless statement to run last, sent in the same message as COMMIT, built from the
+   * work's result — e.g. the cache invalidation outbox row of a write, which must commit (or
+   * roll back) with it. `undefined` sends nothing.
+   */
+  beforeCommit?: (value: unknown) => string | undefined;
 }
 
 /**
@@ -83,6 +89,7 @@ export async function runTransaction<T>(
   tx: Tx,
   opening: string,
   work: Work<T>,
+  beforeCommit?: TxOptions["beforeCommit"],
 ): Promise<WorkResult<T>> {
   // `execute()` queues the opening NOW; a plain `.then` would only queue it a microtask later,
   // behind the work's queries, which would then run with the login role. The work's first query
@@ -92,17 +99,27 @@ export async function runTransaction<T>(
   try {
     const out = work(tx);
     const value = Array.isArray(out) ? out : await out;
-    if (Array.isArray(value) && value.length > 0 && value.every(isPendingQuery)) {
+    if (
+      !beforeCommit && Array.isArray(value) && value.length > 0 && value.every(isPendingQuery)
+    ) {
       return await pipelined(tx, openingFailed, value) as WorkResult<T>;
     }
+    const result = Array.isArray(value) && value.every(isPendingQuery)
+      ? await Promise.all(value)
+      : value;
     const openError = await openingFailed;
     if (openError) throw openError;
+    const last = beforeCommit?.(result);
+    // Queued now, so it travels with COMMIT; its failure turns the COMMIT into a rollback.
+    const lastFailed = last === undefined ? undefined : failure(tx.unsafe(last).execute());
     const done = await tx.unsafe("commit");
+    const lastError = await lastFailed;
+    if (lastError) throw lastError;
     // COMMIT of a transaction that saw an error (the work caught it) silently rolls back.
     if (done.command === "ROLLBACK") {
       throw new Error("transaction was rolled back: a statement in it failed");
     }
-    return value as WorkResult<T>;
+    return result as WorkResult<T>;
   } catch (err) {
     const cause = (await openingFailed) ?? err;
     // On a dropped connection, sending anything more on it crashes the isolate (postgres.js 3.4.9

@@ -8,8 +8,11 @@ import { HTTPException } from "hono/http-exception";
 import type { Context, MiddlewareHandler } from "hono";
 import { type AppRole, assertRole, authenticate, type AuthUser } from "./auth.ts";
 import { cache } from "./cache.ts";
+import { runWithContext } from "./context.ts";
 import { getPoolStats } from "./db.ts";
-import { AppError, validationFailed } from "./errors.ts";
+import { AppError, timedOut, validationFailed } from "./errors.ts";
+import { escapedErrors, installGuard } from "./guard.ts";
+import { startOutboxReplayer } from "./outbox.ts";
 
 /** Per-request values, typed once so handlers never cast `c.get`. */
 export type AppEnv = {
@@ -25,6 +28,20 @@ export type App = OpenAPIHono<AppEnv>;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 const LOG_REQUESTS = Deno.env.get("LOG_REQUESTS") !== "0";
+
+/**
+ * Every request's end-to-end deadline (`REQUEST_TIMEOUT_MS`, default 10 s — far under the Edge
+ * wall clock of 150 s): past it the client gets 504 `timeout` and the request's database work is
+ * stopped (see `Pool.run`).
+ */
+export const REQUEST_TIMEOUT_MS = (() => {
+  const raw = Deno.env.get("REQUEST_TIMEOUT_MS")?.trim();
+  const ms = raw ? Number(raw) : 10_000;
+  if (!Number.isInteger(ms) || ms < 100) {
+    throw new Error("REQUEST_TIMEOUT_MS must be an integer number of milliseconds ≥ 100");
+  }
+  return ms;
+})();
 
 /** Browsers may call from any origin; auth is a bearer token, never a cookie. */
 const CORS = {
@@ -90,7 +107,13 @@ const authenticateCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
  * `/<name>/health` and `/<name>/openapi.json` answer without a token; every other route
  * authenticates the caller first.
  */
-export function createApp(name: string, options: { version?: string } = {}): App {
+export function createApp(
+  name: string,
+  options: { version?: string; requestTimeoutMs?: number } = {},
+): App {
+  installGuard();
+  startOutboxReplayer();
+  const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw validationFailed(issuesToDetails(result.error));
@@ -109,7 +132,18 @@ export function createApp(name: string, options: { version?: string } = {}): App
     c.set("requestId", requestId);
     c.set("timings", {});
     const started = performance.now();
-    await next();
+    const context = { requestId, deadline: started + requestTimeoutMs };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const handled = runWithContext(context, next);
+    const expired = new Promise<"expired">((done) => {
+      timer = setTimeout(() => done("expired"), requestTimeoutMs);
+    });
+    if (await Promise.race([handled, expired]) === "expired") {
+      // The handler may still settle later; its outcome has nobody to go to.
+      handled.catch(() => undefined);
+      c.res = errorResponse(timedOut("The request took too long; retry it"), requestId);
+    }
+    clearTimeout(timer);
     const total = performance.now() - started;
     const timings = Object.entries(c.get("timings"))
       .map(([metric, ms]) => `${metric};dur=${ms.toFixed(1)}`);
@@ -169,12 +203,18 @@ export function createApp(name: string, options: { version?: string } = {}): App
       summary: "Cache and pool counters of this isolate (the bench reads them)",
       responses: { 200: jsonResponse(Stats, "Counters") },
     }),
-    (c) => c.json({ cache: cache.getStats(), pool: getPoolStats() }, 200),
+    (c) =>
+      c.json({
+        cache: cache.getStats(),
+        pool: getPoolStats(),
+        isolate: { escapedErrors: escapedErrors(), requestTimeoutMs },
+      }, 200),
   );
   return app;
 }
 
-const Stats = z.object({ cache: z.unknown(), pool: z.unknown() }).openapi("Stats");
+const Stats = z.object({ cache: z.unknown(), pool: z.unknown(), isolate: z.unknown() })
+  .openapi("Stats");
 
 /** The error body every failing route returns, for the OpenAPI document. */
 export const ErrorBody = z.object({

@@ -54,7 +54,38 @@ export interface CacheSummary {
   hitRate: number | null;
   loaderCalls: number | null;
   l2Errors: number | null;
+  l2Timeouts: number | null;
+  /**
+   * L2 round trips of the run, from the cumulative latency buckets: percentiles are bucket upper
+   * bounds (ms), so "p99 ≤ 5" reads "99 % took at most 5 ms".
+   */
+  l2Latency: { calls: number; p50: number; p99: number; p999: number; max: number } | null;
   lookups: number;
+}
+
+/** Percentiles of the L2 calls between two snapshots, from their `le_<ms>` bucket deltas. */
+export function l2Latency(deltas: Flat[]): CacheSummary["l2Latency"] {
+  const cumulative = new Map<number, number>();
+  for (const delta of deltas) {
+    for (const [key, value] of Object.entries(delta)) {
+      const m = /^cache\.l2\.latencyBuckets\.le_(.+)$/.exec(key);
+      if (!m) continue;
+      const bound = m[1] === "inf" ? Infinity : Number(m[1]);
+      cumulative.set(bound, (cumulative.get(bound) ?? 0) + value);
+    }
+  }
+  const bounds = [...cumulative.keys()].sort((a, b) => a - b);
+  const total = cumulative.get(Infinity) ?? 0;
+  if (total <= 0) return null;
+  const at = (q: number) => bounds.find((b) => cumulative.get(b)! >= q * total) ?? Infinity;
+  const finite = bounds.filter((b) => b !== Infinity);
+  let previous = 0;
+  let max = 0;
+  for (const b of bounds) {
+    if (cumulative.get(b)! > previous) max = b === Infinity ? finite.at(-1)! * 2 : b;
+    previous = cumulative.get(b)!;
+  }
+  return { calls: total, p50: at(0.5), p99: at(0.99), p999: at(0.999), max };
 }
 
 // Counter names differ between cache versions; match by path shape, first match wins.
@@ -83,6 +114,7 @@ export function summarizeCache(deltas: Flat[]): CacheSummary {
   const loaderCalls = sum([/^cache\.loaderCalls$/i, /^cache\.loads$/i, /^cache\.loader\.calls$/i]);
   const joins = sum([/^cache\.(singleFlight)?[jJ]oin(s|ed)$/, /^cache\.singleflight\.joins$/i]);
   const l2Errors = sum([/^cache\.l2\.errors$/i, /^cache\.l2Errors$/i]);
+  const l2Timeouts = sum([/^cache\.l2\.timeouts$/i]);
   const rate = (hits: number | null, misses: number | null) =>
     hits !== null && misses !== null && hits + misses > 0 ? (100 * hits) / (hits + misses) : null;
   // shared/cache counts `requests` and `hits` (L1 + L2 + single-flight joins) itself.
@@ -95,6 +127,8 @@ export function summarizeCache(deltas: Flat[]): CacheSummary {
     hitRate: lookups > 0 ? Math.min(100, (100 * hits) / lookups) : null,
     loaderCalls,
     l2Errors,
+    l2Timeouts,
+    l2Latency: l2Latency(deltas),
     lookups,
   };
 }

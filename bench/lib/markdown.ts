@@ -24,6 +24,13 @@ function cacheCell(s: ScenarioResult): string {
   return `${n(s.cache.hitRate)} % (L1 ${n(s.cache.l1HitRate)} / L2 ${n(s.cache.l2HitRate)})`;
 }
 
+function l2Cell(s: ScenarioResult): string {
+  const l = s.cache?.l2Latency;
+  if (!l) return "–";
+  const timeouts = s.cache?.l2Timeouts ? `, ${s.cache.l2Timeouts} timeouts` : "";
+  return `${n(l.p50, 2)} / ${n(l.p99, 1)} / ${n(l.p999, 0)} / ${n(l.max, 0)}${timeouts}`;
+}
+
 /** Renders the whole report. */
 export function toMarkdown(results: Results): string {
   const m = results.machine;
@@ -61,15 +68,16 @@ export function toMarkdown(results: Results): string {
   lines.push("");
   lines.push(
     "| scenario | via | cache | seed | c | req/s | p50 ms | p90 ms | p99 ms | errors | " +
-      "DB stmts/req | DB queries/req | cache hit rate | pool util max/avg % | max PG backends |",
+      "DB stmts/req | DB queries/req | cache hit rate | L2 ms p50/p99/p99.9/max | " +
+      "pool util max/avg % | max PG backends |",
   );
-  lines.push("|---|---|---|---|--:|--:|--:|--:|--:|---|--:|--:|---|---|--:|");
+  lines.push("|---|---|---|---|--:|--:|--:|--:|--:|---|--:|--:|---|---|---|--:|");
   for (const s of results.scenarios) {
     lines.push(
       `| ${s.title} | ${s.via} | ${s.cacheMode ?? "–"} | ${s.seed} | ${s.connections} | ` +
         `${int(s.rps)} | ${n(s.latencyMs.p50, 2)} | ${n(s.latencyMs.p90, 2)} | ` +
         `${n(s.latencyMs.p99, 2)} | ${errorsCell(s)} | ${n(s.db?.statementsPerReq, 3)} | ` +
-        `${n(s.db?.queriesPerReq, 3)} | ${cacheCell(s)} | ` +
+        `${n(s.db?.queriesPerReq, 3)} | ${cacheCell(s)} | ${l2Cell(s)} | ` +
         `${n(s.pool?.maxUtilization, 0)} / ${n(s.pool?.avgUtilization, 0)} | ` +
         `${s.maxBackends ?? "–"} |`,
     );
@@ -123,7 +131,9 @@ export function toMarkdown(results: Results): string {
       "+ socket errors + timeouts; DB stmts/req = pg_stat_statements top-level calls (round " +
       "trips, incl. BEGIN/COMMIT/set_config) ÷ requests, DB queries/req = the same without " +
       "transaction control; cache hit rate from the functions' /stats counter deltas (L2 rate = " +
-      "of the lookups that reached L2); pool utilization sampled from /stats every 500 ms; " +
+      "of the lookups that reached L2); L2 ms = the functions' own timing of every Redis round " +
+      "trip in the run (bucket upper bounds), with timeouts; pool utilization sampled from " +
+      "/stats every 500 ms; " +
       "backends = `pg_stat_activity` client backends sampled every 250 ms.",
   );
   lines.push("");

@@ -5,6 +5,11 @@ export type BreakerState = "closed" | "open" | "half-open";
 /**
  * `failureThreshold` consecutive failures open the circuit for `openMs`; then ONE probe call is
  * let through (half-open): success closes the circuit, failure opens it again.
+ *
+ * With `probeBySupervisor` set, ordinary calls never probe: the circuit stays open until its
+ * supervisor (the cache outbox replayer) has found Redis reachable AND replayed what writers
+ * could not deliver meanwhile, and calls `success()` — so no read meets Redis before Redis has
+ * caught up with the outage.
  */
 export class CircuitBreaker {
   private failures = 0;
@@ -13,6 +18,8 @@ export class CircuitBreaker {
   private current: BreakerState = "closed";
   /** Times the circuit went from closed/half-open to open. */
   opens = 0;
+  /** See the class comment. */
+  probeBySupervisor = false;
 
   constructor(
     private readonly failureThreshold: number,
@@ -21,7 +28,10 @@ export class CircuitBreaker {
   ) {}
 
   get state(): BreakerState {
-    if (this.current === "open" && this.now() - this.openedAt >= this.openMs) return "half-open";
+    if (
+      this.current === "open" && !this.probeBySupervisor &&
+      this.now() - this.openedAt >= this.openMs
+    ) return "half-open";
     return this.current;
   }
 
@@ -29,6 +39,7 @@ export class CircuitBreaker {
   allow(): boolean {
     if (this.current === "closed") return true;
     if (this.current === "open") {
+      if (this.probeBySupervisor) return false;
       if (this.now() - this.openedAt < this.openMs) return false;
       this.current = "half-open";
     }

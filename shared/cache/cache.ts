@@ -6,8 +6,9 @@
 import { type CacheOptions, type ResolvedCacheOptions, resolveOptions } from "./config.ts";
 import { CACHE_SCHEMA_VERSION } from "./keys.ts";
 import { L1Store } from "./l1.ts";
-import { L2Store } from "./l2.ts";
+import { L2Store, type Lease, type RecordedInvalidation } from "./l2.ts";
 import { CacheStats, type CacheStatsSnapshot, round } from "./stats.ts";
+import type { BreakerState } from "./breaker.ts";
 
 /** Where a value came from; handlers can send it as `x-cache`. */
 export type CacheSource = "l1" | "l2" | "loader" | "joined";
@@ -29,6 +30,8 @@ export interface GetOrSetOptions<T> extends Omit<CacheSetOptions, "tags"> {
 export interface InvalidateOptions {
   keys?: readonly string[];
   tags?: readonly string[];
+  /** The id of this invalidation's row in the database outbox (see shared/outbox.ts). */
+  outboxId?: string;
 }
 
 interface Flight {
@@ -68,6 +71,31 @@ export class Cache {
         leaseMs: o.leaseMs,
       }, this.stats)
       : null;
+    // A Redis that came back empty cannot say what this isolate missed while it was away.
+    if (this.l2) this.l2.onEpochChange = () => this.l1?.clear();
+  }
+
+  /** Whether a Redis tier is configured (then writes record their invalidations durably). */
+  get hasL2(): boolean {
+    return this.l2 !== null;
+  }
+
+  /** The L2 breaker's state ("disabled" without Redis). */
+  get l2State(): BreakerState | "disabled" {
+    return this.l2?.breaker.state ?? "disabled";
+  }
+
+  /**
+   * Hands L2's recovery after an outage to a supervisor (the outbox replayer): reads stay off
+   * Redis until it calls `l2Recovered()`, i.e. until Redis has caught up with the outage.
+   */
+  superviseL2(): void {
+    this.l2?.supervise();
+  }
+
+  /** Ends an L2 outage (supervisor only); false if this isolate's own backlog did not go out. */
+  async l2Recovered(): Promise<boolean> {
+    return await this.l2?.recovered() ?? false;
   }
 
   /** The cached value, or `undefined` on a miss (a cached `null` comes back as `null`). */
@@ -172,7 +200,32 @@ export class Cache {
         }
       }
     }
-    await this.l2?.invalidate(keys, tags);
+    await this.l2?.invalidate(keys, tags, what.outboxId ? [what.outboxId] : []);
+  }
+
+  /**
+   * Applies invalidations recorded in the outbox (skipping those already applied); returns the
+   * ids that L2 now reflects. Used by the outbox replayer only.
+   */
+  async replayRecorded(
+    rows: readonly RecordedInvalidation[],
+    supervised = false,
+  ): Promise<string[]> {
+    if (!this.l2 || rows.length === 0) return [];
+    for (const row of rows) this.l1?.invalidate(row.keys, row.tags);
+    return await this.l2.replayRecorded(rows, supervised);
+  }
+
+  /**
+   * A short lock in L2 (`SET NX PX`), so one isolate at a time does shared chores; `supervised`
+   * probes past an open breaker (see `superviseL2`).
+   */
+  async tryLock(
+    name: string,
+    ms: number,
+    supervised = false,
+  ): Promise<"held" | "taken" | "unavailable"> {
+    return await this.l2?.tryLock(name, ms, supervised) ?? "unavailable";
   }
 
   /** Shorthand for `invalidate({ keys: [key] })`. */
@@ -204,6 +257,7 @@ export class Cache {
         breaker: this.l2?.breaker.state ?? "disabled",
         breakerOpens: this.l2?.breaker.opens ?? 0,
         latencyMs: s.latency(),
+        latencyBuckets: s.latencyBuckets(),
       },
       loaderCalls: s.loaderCalls,
       loaderErrors: s.loaderErrors,
@@ -212,6 +266,8 @@ export class Cache {
       staleSetsRejected: s.staleSetsRejected,
       invalidations: s.invalidations,
       pendingInvalidations: this.l2?.pendingInvalidations ?? 0,
+      outbox: { applied: s.replayApplied, skipped: s.replaySkipped },
+      epochChanges: s.epochChanges,
       unserializable: s.unserializable,
     };
   }
@@ -244,7 +300,7 @@ export class Cache {
   ): Promise<{ json: string; source: CacheSource }> {
     const mark = this.l1?.mark();
     const started = performance.now();
-    let lease: string | undefined;
+    let lease: Lease | undefined;
     if (this.l2) {
       const r = await this.l2.read(key, true);
       if (r.kind === "hit") {

@@ -12,10 +12,25 @@
  * - Leases (memcache-style): a miss returns a lease = the next sequence value. A write with a
  *   lease is refused if the key or any tag has a version newer than the lease, i.e. was
  *   invalidated after the loader started: the stale-set race cannot put old data back.
+ * - Epoch `<prefix>#epoch`: a random id set once per Redis dataset. Redis restarted empty (or
+ *   flushed) starts a new epoch and its sequence starts again at 1, so a lease of the old epoch
+ *   could look newer than every fresh version: a write with a lease of another epoch is refused,
+ *   and the client learns of the new epoch from every read (see `L2Store.onEpochChange`).
+ * - Outbox markers `<prefix>#o:<id>`: an invalidation recorded in the database's outbox (see
+ *   shared/outbox.ts) sets its marker when applied, so the replayer skips what the writer itself
+ *   already applied.
  */
 
-/** KEYS: entry, seq. ARGV: "1" to get a lease on miss. → {1, d, g} | {0, lease} | {0} */
+/**
+ * KEYS: entry, seq, epoch. ARGV: "1" to get a lease on miss, an epoch id to use if none is set.
+ * → {1, d, g, epoch} | {0, lease or "", epoch}
+ */
 export const READ_SCRIPT = `
+local ep = redis.call('GET', KEYS[3])
+if not ep then
+  redis.call('SET', KEYS[3], ARGV[2], 'NX')
+  ep = redis.call('GET', KEYS[3])
+end
 local e = redis.call('HMGET', KEYS[1], 'd', 'g')
 if e[1] then
   local g = cjson.decode(e[2])
@@ -26,33 +41,35 @@ if e[1] then
       break
     end
   end
-  if fresh then return {1, e[1], e[2]} end
+  if fresh then return {1, e[1], e[2], ep} end
 end
-if ARGV[1] == '1' then return {0, tostring(redis.call('INCR', KEYS[2]))} end
-return {0}
+if ARGV[1] == '1' then return {0, tostring(redis.call('INCR', KEYS[2])), ep} end
+return {0, '', ep}
 `;
 
 /**
- * KEYS: entry, seq, key version, tag versions... ARGV: data, ttl ms, lease ("" = write-through),
- * keep ms (lifetime floor for version keys). → 1 stored | 0 refused (stale lease)
+ * KEYS: entry, seq, epoch, key version, tag versions... ARGV: data, ttl ms, lease ("" =
+ * write-through), keep ms (lifetime floor for version keys), the lease's epoch.
+ * → 1 stored | 0 refused (stale lease, or a lease of another epoch)
  */
 export const WRITE_SCRIPT = `
 local ttl = tonumber(ARGV[2])
 local lease = tonumber(ARGV[3])
 local keep = tonumber(ARGV[4])
+if lease and redis.call('GET', KEYS[3]) ~= ARGV[5] then return 0 end
 if not lease then
   -- write-through: move the key's version past every outstanding lease so no slower loader
   -- can overwrite this value with what it read before the write
-  redis.call('SET', KEYS[3], tostring(redis.call('INCR', KEYS[2])), 'PX', keep)
+  redis.call('SET', KEYS[4], tostring(redis.call('INCR', KEYS[2])), 'PX', keep)
 end
 local g = {}
-for i = 3, #KEYS do
+for i = 4, #KEYS do
   local v = redis.call('GET', KEYS[i])
   if lease and v and tonumber(v) > lease then return 0 end
   g[#g + 1] = KEYS[i]
   g[#g + 1] = v or '0'
 end
-for i = 3, #KEYS do
+for i = 4, #KEYS do
   local p = redis.call('PTTL', KEYS[i])
   if p == -2 then
     redis.call('SET', KEYS[i], '0', 'PX', keep)
@@ -66,20 +83,31 @@ return 1
 `;
 
 /**
- * KEYS: seq, entries to delete..., version keys to bump... ARGV: number of entries, keep ms.
+ * KEYS: seq, entries to delete (n)..., version keys to bump (v)..., outbox markers...
+ * ARGV: n, keep ms, v, marker ms, "1" = skip everything if the first marker is already set (a
+ * replay of an outbox row the writer applied itself).
  * One new sequence value serves every bump: it is newer than every lease handed out so far.
+ * → the new sequence value, or "skipped"
  */
 export const INVALIDATE_SCRIPT = `
 local n = tonumber(ARGV[1])
 local keep = tonumber(ARGV[2])
+local v = tonumber(ARGV[3])
+local firstMarker = n + v + 2
+if ARGV[5] == '1' and KEYS[firstMarker] and redis.call('EXISTS', KEYS[firstMarker]) == 1 then
+  return 'skipped'
+end
 if n > 0 then redis.call('DEL', unpack(KEYS, 2, n + 1)) end
-local v = tostring(redis.call('INCR', KEYS[1]))
-for i = n + 2, #KEYS do
+local seq = tostring(redis.call('INCR', KEYS[1]))
+for i = n + 2, n + v + 1 do
   if redis.call('PTTL', KEYS[i]) < keep then
-    redis.call('SET', KEYS[i], v, 'PX', keep)
+    redis.call('SET', KEYS[i], seq, 'PX', keep)
   else
-    redis.call('SET', KEYS[i], v, 'KEEPTTL')
+    redis.call('SET', KEYS[i], seq, 'KEEPTTL')
   end
 end
-return v
+for i = firstMarker, #KEYS do
+  redis.call('SET', KEYS[i], '1', 'PX', tonumber(ARGV[4]))
+end
+return seq
 `;

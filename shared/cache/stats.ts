@@ -20,6 +20,12 @@ export interface CacheStatsSnapshot {
     breaker: BreakerState | "disabled";
     breakerOpens: number;
     latencyMs: { count: number; avg: number; p50: number; p99: number; max: number };
+    /**
+     * Every L2 round trip since start, counted per upper bound in ms (`le_<ms>`, cumulative as
+     * Prometheus buckets are): differences of two snapshots give the exact distribution of the
+     * calls in between (the bench sets the L2 timeout from it).
+     */
+    latencyBuckets: Record<string, number>;
   };
   loaderCalls: number;
   loaderErrors: number;
@@ -32,11 +38,41 @@ export interface CacheStatsSnapshot {
   invalidations: number;
   /** Invalidations that could not reach L2 yet and will be replayed when it is back. */
   pendingInvalidations: number;
+  /** Outbox rows this isolate's replayer applied / found already applied by their writer. */
+  outbox: { applied: number; skipped: number };
+  /** Times Redis turned out to hold a new dataset (restarted empty): L1 was dropped each time. */
+  epochChanges: number;
   /** Values that JSON cannot represent; returned uncached. */
   unserializable: number;
 }
 
 const WINDOW = 1024;
+
+/** Upper bounds (ms) of the L2 latency buckets. */
+export const LATENCY_BOUNDS_MS = [
+  0.25,
+  0.5,
+  1,
+  2,
+  3,
+  5,
+  7.5,
+  10,
+  15,
+  20,
+  30,
+  50,
+  75,
+  100,
+  150,
+  200,
+  300,
+  500,
+  750,
+  1000,
+  2000,
+  5000,
+];
 
 /** Mutable counters; latencies keep the last 1024 samples for percentiles. */
 export class CacheStats {
@@ -55,16 +91,35 @@ export class CacheStats {
   staleSetsRejected = 0;
   invalidations = 0;
   unserializable = 0;
+  replayApplied = 0;
+  replaySkipped = 0;
+  epochChanges = 0;
+  private buckets = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
   private latencies = new Float64Array(WINDOW);
   private latencyCount = 0;
   private latencySum = 0;
   private latencyMax = 0;
 
   recordLatency(ms: number): void {
+    let i = 0;
+    while (i < LATENCY_BOUNDS_MS.length && ms > LATENCY_BOUNDS_MS[i]) i++;
+    this.buckets[i]++;
     this.latencies[this.latencyCount % WINDOW] = ms;
     this.latencyCount++;
     this.latencySum += ms;
     if (ms > this.latencyMax) this.latencyMax = ms;
+  }
+
+  /** Cumulative counts per bound (`le_<ms>`, then `le_inf`), as `latencyBuckets`. */
+  latencyBuckets(): Record<string, number> {
+    const out: Record<string, number> = {};
+    let running = 0;
+    LATENCY_BOUNDS_MS.forEach((bound, i) => {
+      running += this.buckets[i];
+      out[`le_${bound}`] = running;
+    });
+    out.le_inf = running + this.buckets[LATENCY_BOUNDS_MS.length];
+    return out;
   }
 
   latency(): CacheStatsSnapshot["l2"]["latencyMs"] {

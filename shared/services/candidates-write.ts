@@ -1,9 +1,11 @@
 /**
- * Candidates, writing side: create, update, bank details, bulk import. Each write invalidates
- * what it changed after its transaction committed, then writes the new record through.
+ * Candidates, writing side: create, update, bank details, bulk import. Each write records what
+ * it changed with its transaction and invalidates it once committed (shared/outbox.ts), then
+ * writes the new record through.
  */
 import { asServiceRole, asUser } from "../db.ts";
 import { cache, cacheKey } from "../cache.ts";
+import { invalidating, type Invalidation } from "../outbox.ts";
 import { forbidden, notFound, unprocessable } from "../errors.ts";
 import {
   ADMIN_FIELDS,
@@ -38,8 +40,13 @@ const IMPORT_CHUNK = 1000;
 /** Per-row errors returned at most (the count says how many rows failed in total). */
 const MAX_ROW_ERRORS = 200;
 
-async function publish(rec: CandidateRecord, extraTags: string[] = []): Promise<void> {
-  await cache.invalidate({ tags: [candidateTag(rec.id), LIST_TAG, ...extraTags] });
+/** What a change of candidate `id` makes stale: its entries, every list, and `extraTags`. */
+const candidateChanges = (id: string, extraTags: string[] = []): Invalidation => ({
+  tags: [candidateTag(id), LIST_TAG, ...extraTags],
+});
+
+/** Writes the saved record through, so the next read is a hit. */
+async function publish(rec: CandidateRecord): Promise<void> {
   await cache.set(cacheKey("candidate", rec.id), rec, {
     ttl: CANDIDATE_TTL,
     tags: [candidateTag(rec.id)],
@@ -48,10 +55,14 @@ async function publish(rec: CandidateRecord, extraTags: string[] = []): Promise<
 
 /** Creates a candidate (admin, manager). A duplicate IC is a 409 from the unique index. */
 export async function createCandidate(caller: Caller, input: CandidateCreate) {
-  const rec = await asUser(caller.claims, async (tx) => {
-    const [row] = await insertCandidateQuery(tx, input);
-    return plain<CandidateRecord>(row);
-  });
+  const rec = await invalidating(
+    (o) =>
+      asUser(caller.claims, async (tx) => {
+        const [row] = await insertCandidateQuery(tx, input);
+        return plain<CandidateRecord>(row);
+      }, o),
+    (rec) => candidateChanges(rec.id),
+  );
   await publish(rec);
   return toDetail(caller, rec);
 }
@@ -74,27 +85,34 @@ export async function updateCandidate(caller: Caller, id: string, patch: Candida
   }
 
   let previousUser: string | null | undefined;
-  let rows: Record<string, unknown>[];
-  if (caller.appRole === "crew") {
-    rows = await asServiceRole(
-      "candidates: crew self-service edit of own contact fields",
-      (tx) => updateCandidateQuery(tx, id, patch, caller.id),
-    );
-  } else {
-    rows = await asUser(caller.claims, async (tx) => {
-      if (patch.user_id !== undefined) {
-        const [old] = await candidateByIdQuery(tx, id);
-        previousUser = (old?.user_id as string | null) ?? null;
-      }
-      return await updateCandidateQuery(tx, id, patch);
-    });
-  }
+  const changes = (rows: Record<string, unknown>[]) => {
+    if (!rows[0]) return undefined;
+    const linkTags = patch.user_id === undefined
+      ? []
+      : [previousUser, rows[0].user_id as string | null].filter((u): u is string => !!u)
+        .map(userLinkTag);
+    return candidateChanges(id, linkTags);
+  };
+  const rows = await invalidating(
+    (o) =>
+      caller.appRole === "crew"
+        ? asServiceRole(
+          "candidates: crew self-service edit of own contact fields",
+          (tx) => updateCandidateQuery(tx, id, patch, caller.id),
+          o,
+        )
+        : asUser(caller.claims, async (tx) => {
+          if (patch.user_id !== undefined) {
+            const [old] = await candidateByIdQuery(tx, id);
+            previousUser = (old?.user_id as string | null) ?? null;
+          }
+          return await updateCandidateQuery(tx, id, patch);
+        }, o),
+    changes,
+  );
   if (!rows[0]) throw notFound("Candidate");
   const rec = plain<CandidateRecord>(rows[0]);
-  const linkTags = patch.user_id === undefined
-    ? []
-    : [previousUser, rec.user_id].filter((u): u is string => !!u).map(userLinkTag);
-  await publish(rec, linkTags);
+  await publish(rec);
   return toDetail(caller, rec);
 }
 
@@ -103,14 +121,17 @@ export async function putBankDetails(caller: Caller, id: string, bank: BankDetai
   if (caller.appRole === "crew" && (await ownCandidateId(caller)) !== id) {
     throw notFound("Candidate");
   }
-  const saved = await asUser(caller.claims, async (tx) => {
-    const [exists] = await candidateByIdQuery(tx, id);
-    if (!exists) throw notFound("Candidate");
-    const [row] = await upsertBankQuery(tx, id, bank);
-    return plain<BankRecord>(row);
-  });
   const key = cacheKey("candidate", id, "bank");
-  await cache.invalidate({ keys: [key] });
+  const saved = await invalidating(
+    (o) =>
+      asUser(caller.claims, async (tx) => {
+        const [exists] = await candidateByIdQuery(tx, id);
+        if (!exists) throw notFound("Candidate");
+        const [row] = await upsertBankQuery(tx, id, bank);
+        return plain<BankRecord>(row);
+      }, o),
+    () => ({ keys: [key] }),
+  );
   await cache.set(key, saved, { ttl: CANDIDATE_TTL, tags: [candidateTag(id)] });
   return saved;
 }
@@ -163,16 +184,19 @@ export async function importCandidates(caller: Caller, rawRows: unknown[]) {
     });
   }
 
-  const result = await asUser(caller.claims, async (tx) => {
-    let inserted = 0;
-    const updatedIds: string[] = [];
-    for (let i = 0; i < rows.length; i += IMPORT_CHUNK) {
-      const [r] = await importChunkQuery(tx, rows.slice(i, i + IMPORT_CHUNK));
-      inserted += Number(r.inserted);
-      updatedIds.push(...(r.updated_ids as string[]));
-    }
-    return { inserted, updatedIds };
-  });
-  await cache.invalidate({ tags: [LIST_TAG, ...result.updatedIds.map(candidateTag)] });
+  const result = await invalidating(
+    (o) =>
+      asUser(caller.claims, async (tx) => {
+        let inserted = 0;
+        const updatedIds: string[] = [];
+        for (let i = 0; i < rows.length; i += IMPORT_CHUNK) {
+          const [r] = await importChunkQuery(tx, rows.slice(i, i + IMPORT_CHUNK));
+          inserted += Number(r.inserted);
+          updatedIds.push(...(r.updated_ids as string[]));
+        }
+        return { inserted, updatedIds };
+      }, o),
+    (result) => ({ tags: [LIST_TAG, ...result.updatedIds.map(candidateTag)] }),
+  );
   return { inserted: result.inserted, updated: result.updatedIds.length };
 }

@@ -4,7 +4,8 @@
  * never a read-then-write, so concurrent approvals of one claim yield exactly one winner.
  */
 import { asUser } from "../db.ts";
-import { cache, projectTag } from "../cache.ts";
+import { projectTag } from "../cache.ts";
+import { invalidating, type Invalidation } from "../outbox.ts";
 import { AppError, forbidden, notFound, unprocessable } from "../errors.ts";
 import { ownCandidateId } from "./candidates-access.ts";
 import {
@@ -47,22 +48,19 @@ export const TRANSITIONS: Record<
   pay: { from: "approved", to: "paid", done: "paid" },
 };
 
-/** Invalidates everything a claim change can touch, after the transaction committed. */
-async function invalidate(claim: { id: string; project_id: string }, financial: boolean) {
-  await cache.invalidate({
-    tags: [
-      claimTag(claim.id),
-      LIST_TAG,
-      SUMMARY_TAG,
-      // Project financials include approved and paid claims.
-      ...(financial ? [projectTag(claim.project_id)] : []),
-    ],
-  });
-}
+/** Everything a claim change can touch. */
+const claimChanges = (financial: boolean) => (claim: ClaimDetail): Invalidation => ({
+  tags: [
+    claimTag(claim.id),
+    LIST_TAG,
+    SUMMARY_TAG,
+    // Project financials include approved and paid claims.
+    ...(financial ? [projectTag(claim.project_id)] : []),
+  ],
+});
 
 /** Admin and finance see a claim in full: their result may refill the shared entry. */
-async function publish(caller: Caller, claim: ClaimDetail, financial: boolean) {
-  await invalidate(claim, financial);
+async function publish(caller: Caller, claim: ClaimDetail) {
   if (caller.appRole === "admin" || caller.appRole === "finance") await storeClaim(claim);
 }
 
@@ -93,31 +91,33 @@ export async function createClaim(caller: Caller, input: ClaimCreate) {
       details: { candidate_id: "Required" },
     });
   }
-  const claim = await asUser(caller.claims, async (tx) => {
-    const [row] = await insertClaimQuery(tx, {
-      ...input,
-      candidate_id: candidateId,
-      created_by: caller.id,
-    });
-    if (!row) {
-      throw unprocessable("The candidate is not assigned to this project", {
-        project_id: "No assignment of this candidate on this project",
+  const claim = await invalidating((o) =>
+    asUser(caller.claims, async (tx) => {
+      const [row] = await insertClaimQuery(tx, {
+        ...input,
+        candidate_id: candidateId,
+        created_by: caller.id,
       });
-    }
-    return plain<ClaimDetail>(row);
-  });
-  await publish(caller, claim, false);
+      if (!row) {
+        throw unprocessable("The candidate is not assigned to this project", {
+          project_id: "No assignment of this candidate on this project",
+        });
+      }
+      return plain<ClaimDetail>(row);
+    }, o), claimChanges(false));
+  await publish(caller, claim);
   return claim;
 }
 
 /** Edits a draft (the claimant or an admin; RLS keeps crew to their own drafts). */
 export async function editClaim(caller: Caller, id: string, edit: ClaimEdit) {
-  const claim = await asUser(caller.claims, async (tx) => {
-    const [row] = await updateDraftQuery(tx, id, edit);
-    if (!row) return await explainMiss(tx, id, "only draft claims can be edited");
-    return plain<ClaimDetail>(row);
-  });
-  await publish(caller, claim, false);
+  const claim = await invalidating((o) =>
+    asUser(caller.claims, async (tx) => {
+      const [row] = await updateDraftQuery(tx, id, edit);
+      if (!row) return await explainMiss(tx, id, "only draft claims can be edited");
+      return plain<ClaimDetail>(row);
+    }, o), claimChanges(false));
+  await publish(caller, claim);
   return claim;
 }
 
@@ -129,11 +129,12 @@ export async function transitionClaim(
   reason?: string,
 ) {
   const { from, to, done } = TRANSITIONS[action];
-  const claim = await asUser(caller.claims, async (tx) => {
-    const [row] = await transitionQuery(tx, id, from, to, reason);
-    if (!row) return await explainMiss(tx, id, `only ${from} claims can be ${done}`);
-    return plain<ClaimDetail>(row);
-  });
-  await publish(caller, claim, true);
+  const claim = await invalidating((o) =>
+    asUser(caller.claims, async (tx) => {
+      const [row] = await transitionQuery(tx, id, from, to, reason);
+      if (!row) return await explainMiss(tx, id, `only ${from} claims can be ${done}`);
+      return plain<ClaimDetail>(row);
+    }, o), claimChanges(true));
+  await publish(caller, claim);
   return claim;
 }

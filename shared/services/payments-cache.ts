@@ -3,7 +3,8 @@
  * them). The shared detail entry is scope-neutral (the full row plus the project's manager);
  * the service decides who may read it before handing it out.
  */
-import { cache, cacheKey, candidateTag, projectTag } from "../cache.ts";
+import { cacheKey, candidateTag, projectTag } from "../cache.ts";
+import type { Invalidation } from "../outbox.ts";
 
 export const PAYMENT_TTL = 60;
 export const LIST_TTL = 15;
@@ -38,17 +39,17 @@ export interface ChangedPayment {
 }
 
 /**
- * Drops everything the written payments feed: their detail entries, all payment lists, the
- * monthly summary, and the project and candidate entries whose totals include them. Called
- * AFTER the transaction commits, so a concurrent reader cannot refill the old row in between.
+ * Everything the written payments feed: their detail entries, all payment lists, the monthly
+ * summary, and the project and candidate entries whose totals include them. Recorded with the
+ * write and applied once it committed (shared/outbox.ts).
  */
-export async function invalidatePayments(changed: ChangedPayment[]): Promise<void> {
-  if (!changed.length) return;
+export function paymentChanges(changed: readonly ChangedPayment[]): Invalidation | undefined {
+  if (!changed.length) return undefined;
   const tags = new Set([LIST_TAG, SUMMARY_TAG]);
   for (const p of changed) {
     tags.add(paymentTag(p.id));
     tags.add(projectTag(p.project_id));
     tags.add(candidateTag(p.candidate_id));
   }
-  await cache.invalidate({ keys: changed.map((p) => paymentKey(p.id)), tags: [...tags] });
+  return { keys: changed.map((p) => paymentKey(p.id)), tags: [...tags] };
 }

@@ -9,7 +9,8 @@ import type { AuthUser } from "../auth.ts";
 import { asServiceRole } from "../db.ts";
 import { notFound, unprocessable } from "../errors.ts";
 import { actAsCaller, actAsService, requestHash } from "./idempotency.ts";
-import { type ChangedPayment, invalidatePayments } from "./payments-cache.ts";
+import { type ChangedPayment, paymentChanges } from "./payments-cache.ts";
+import { invalidating } from "../outbox.ts";
 import {
   claimPayrollKeysSql,
   insertPayrollSql,
@@ -54,78 +55,78 @@ type ComputedLine = Pick<PayrollLineRow, "candidate_id" | "days" | "amount">;
  */
 export async function runPayroll(user: AuthUser, input: PayrollInput): Promise<PayrollResult> {
   const changed: ChangedPayment[] = [];
-  const result = await asServiceRole("payroll idempotency keys", async (tx) => {
-    changed.length = 0;
-    await actAsCaller(tx, callerClaims(user));
-    const [[project], all] = await Promise.all([
-      payrollProjectSql(tx, input.project_id),
-      payrollLinesSql(tx, input),
-    ]);
-    if (!project) throw notFound("Project");
-    if (project.status === "cancelled") throw unprocessable("The project is cancelled");
-    const lines = all.filter((l) => Number(l.amount) > 0);
-    const keyOf = (l: ComputedLine) =>
-      payrollKey(input.project_id, l.candidate_id, input.period_start, input.period_end);
-    const keys = lines.map(keyOf);
-
-    // Claim keys in a fixed (sorted) order so two concurrent runs cannot deadlock on them.
-    await actAsService(tx);
-    const hashes = await Promise.all(keys.map((key) => requestHash({ key })));
-    const claimed = new Set(
-      (await claimPayrollKeysSql(tx, keys, hashes, user.id!)).map((r) => r.key),
-    );
-    const fresh = lines.filter((l) => claimed.has(keyOf(l)));
-
-    let inserted: {
-      id: string;
-      candidate_id: string;
-      amount: string;
-      payment_date: string | Date;
-    }[] = [];
-    if (fresh.length) {
+  const result = await invalidating((o) =>
+    asServiceRole("payroll idempotency keys", async (tx) => {
+      changed.length = 0;
       await actAsCaller(tx, callerClaims(user));
-      inserted = await insertPayrollSql(tx, input, fresh);
+      const [[project], all] = await Promise.all([
+        payrollProjectSql(tx, input.project_id),
+        payrollLinesSql(tx, input),
+      ]);
+      if (!project) throw notFound("Project");
+      if (project.status === "cancelled") throw unprocessable("The project is cancelled");
+      const lines = all.filter((l) => Number(l.amount) > 0);
+      const keyOf = (l: ComputedLine) =>
+        payrollKey(input.project_id, l.candidate_id, input.period_start, input.period_end);
+      const keys = lines.map(keyOf);
+
+      // Claim keys in a fixed (sorted) order so two concurrent runs cannot deadlock on them.
       await actAsService(tx);
-    }
-    const byCandidate = new Map(lines.map((l) => [l.candidate_id, l]));
-    const createdLines: PayrollLine[] = inserted.map((p) => ({
-      payment_id: p.id,
-      candidate_id: p.candidate_id,
-      amount: String(p.amount),
-      working_days: byCandidate.get(p.candidate_id)!.days,
-      payment_date: day(p.payment_date)!,
-      created: true,
-    }));
-    for (const p of inserted) {
-      changed.push({ id: p.id, project_id: input.project_id, candidate_id: p.candidate_id });
-    }
-    if (createdLines.length) {
-      await storePayrollResponsesSql(
-        tx,
-        createdLines.map((l) => ({
-          key: payrollKey(input.project_id, l.candidate_id, input.period_start, input.period_end),
-          payment_id: l.payment_id,
-          payment_date: l.payment_date,
-          response: l,
-        })),
+      const hashes = await Promise.all(keys.map((key) => requestHash({ key })));
+      const claimed = new Set(
+        (await claimPayrollKeysSql(tx, keys, hashes, user.id!)).map((r) => r.key),
       );
-    }
-    const existingKeys = keys.filter((k) => !claimed.has(k));
-    const existing: PayrollLine[] = existingKeys.length
-      ? (await readPayrollResponsesSql(tx, existingKeys))
-        .map((r) => ({ ...(r.response as PayrollLine), created: false }))
-      : [];
-    return {
-      project_id: input.project_id,
-      period_start: input.period_start,
-      period_end: input.period_end,
-      created: createdLines.length,
-      existing: existing.length,
-      skipped_zero: all.length - lines.length,
-      payments: [...createdLines, ...existing]
-        .sort((a, b) => a.candidate_id.localeCompare(b.candidate_id)),
-    };
-  });
-  await invalidatePayments(changed);
+      const fresh = lines.filter((l) => claimed.has(keyOf(l)));
+
+      let inserted: {
+        id: string;
+        candidate_id: string;
+        amount: string;
+        payment_date: string | Date;
+      }[] = [];
+      if (fresh.length) {
+        await actAsCaller(tx, callerClaims(user));
+        inserted = await insertPayrollSql(tx, input, fresh);
+        await actAsService(tx);
+      }
+      const byCandidate = new Map(lines.map((l) => [l.candidate_id, l]));
+      const createdLines: PayrollLine[] = inserted.map((p) => ({
+        payment_id: p.id,
+        candidate_id: p.candidate_id,
+        amount: String(p.amount),
+        working_days: byCandidate.get(p.candidate_id)!.days,
+        payment_date: day(p.payment_date)!,
+        created: true,
+      }));
+      for (const p of inserted) {
+        changed.push({ id: p.id, project_id: input.project_id, candidate_id: p.candidate_id });
+      }
+      if (createdLines.length) {
+        await storePayrollResponsesSql(
+          tx,
+          createdLines.map((l) => ({
+            key: payrollKey(input.project_id, l.candidate_id, input.period_start, input.period_end),
+            payment_id: l.payment_id,
+            payment_date: l.payment_date,
+            response: l,
+          })),
+        );
+      }
+      const existingKeys = keys.filter((k) => !claimed.has(k));
+      const existing: PayrollLine[] = existingKeys.length
+        ? (await readPayrollResponsesSql(tx, existingKeys))
+          .map((r) => ({ ...(r.response as PayrollLine), created: false }))
+        : [];
+      return {
+        project_id: input.project_id,
+        period_start: input.period_start,
+        period_end: input.period_end,
+        created: createdLines.length,
+        existing: existing.length,
+        skipped_zero: all.length - lines.length,
+        payments: [...createdLines, ...existing]
+          .sort((a, b) => a.candidate_id.localeCompare(b.candidate_id)),
+      };
+    }, o), () => paymentChanges(changed));
   return result;
 }

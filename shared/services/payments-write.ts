@@ -7,13 +7,14 @@ import type { AuthUser } from "../auth.ts";
 import { cache } from "../cache.ts";
 import { asServiceRole, asUser } from "../db.ts";
 import { AppError, notFound } from "../errors.ts";
+import { invalidating } from "../outbox.ts";
 import { actAsCaller, actAsService, claimKey, requestHash, storeResponse } from "./idempotency.ts";
 import type { StoredResponse } from "./idempotency.ts";
 import {
   type ChangedPayment,
   detailTags,
-  invalidatePayments,
   PAYMENT_TTL,
+  paymentChanges,
   paymentKey,
 } from "./payments-cache.ts";
 import {
@@ -81,20 +82,21 @@ export async function createPayment(
 ): Promise<StoredResponse<PaymentJson>> {
   const hash = await requestHash(input);
   let created: RowWithManager | undefined;
-  const result = await asServiceRole("payment idempotency keys", async (tx) => {
-    created = undefined; // a retried transaction starts over
-    const earlier = await claimKey(tx, key, user.id!, hash);
-    if (earlier) return earlier as StoredResponse<PaymentJson>;
-    await actAsCaller(tx, callerClaims(user));
-    [created] = await insertPaymentSql(tx, input);
-    await actAsService(tx);
-    const body = toPaymentJson(created);
-    return await storeResponse(tx, key, 201, body, body);
-  });
-  if (created) {
-    await invalidatePayments([changedOf(created)]);
-    await writeThrough(created);
-  }
+  const result = await invalidating(
+    (o) =>
+      asServiceRole("payment idempotency keys", async (tx) => {
+        created = undefined; // a retried transaction starts over
+        const earlier = await claimKey(tx, key, user.id!, hash);
+        if (earlier) return earlier as StoredResponse<PaymentJson>;
+        await actAsCaller(tx, callerClaims(user));
+        [created] = await insertPaymentSql(tx, input);
+        await actAsService(tx);
+        const body = toPaymentJson(created);
+        return await storeResponse(tx, key, 201, body, body);
+      }, o),
+    () => created && paymentChanges([changedOf(created)]),
+  );
+  if (created) await writeThrough(created);
   return result;
 }
 
@@ -107,17 +109,20 @@ export async function changeStatus(
   const to = targetStatus(change.action);
   let row: RowWithManager;
   try {
-    row = await asUser(callerClaims(user), async (tx) => {
-      const [updated] = await transitionSql(tx, id, change);
-      if (updated) return updated;
-      const [current] = await statusOfSql(tx, id);
-      if (!current) throw notFound("Payment");
-      throw invalidTransition(current.status, to);
-    });
+    row = await invalidating(
+      (o) =>
+        asUser(callerClaims(user), async (tx) => {
+          const [updated] = await transitionSql(tx, id, change);
+          if (updated) return updated;
+          const [current] = await statusOfSql(tx, id);
+          if (!current) throw notFound("Payment");
+          throw invalidTransition(current.status, to);
+        }, o),
+      (row) => paymentChanges([changedOf(row)]),
+    );
   } catch (err) {
     throw transitionRefusal(err, to) ?? err;
   }
-  await invalidatePayments([changedOf(row)]);
   return await writeThrough(row);
 }
 
@@ -132,13 +137,21 @@ export interface ApproveManyResult {
  * visible), not pending, or moved by someone else meanwhile come back in `errors`.
  */
 export async function approveMany(user: AuthUser, ids: string[]): Promise<ApproveManyResult> {
-  const rows = await asUser(callerClaims(user), async (tx) => await approveManySql(tx, ids));
+  const rows = await invalidating(
+    (o) => asUser(callerClaims(user), async (tx) => await approveManySql(tx, ids), o),
+    (rows) =>
+      paymentChanges(
+        rows.filter((r) => r.approved).map((r) => ({
+          id: r.id,
+          project_id: r.project_id!,
+          candidate_id: r.candidate_id!,
+        })),
+      ),
+  );
   const result: ApproveManyResult = { approved: [], errors: [] };
-  const changed: ChangedPayment[] = [];
   for (const r of rows) {
     if (r.approved) {
       result.approved.push(r.id);
-      changed.push({ id: r.id, project_id: r.project_id!, candidate_id: r.candidate_id! });
     } else if (r.previous_status === null) {
       result.errors.push({ id: r.id, code: "not_found" });
     } else if (r.previous_status === "pending") {
@@ -147,6 +160,5 @@ export async function approveMany(user: AuthUser, ids: string[]): Promise<Approv
       result.errors.push({ id: r.id, code: "invalid_transition", status: r.previous_status });
     }
   }
-  await invalidatePayments(changed);
   return result;
 }

@@ -10,13 +10,14 @@ import { cache, type CacheSource } from "../cache.ts";
 export type { CacheSource };
 import { AppError, notFound } from "../errors.ts";
 import { decodeCursor, encodeCursor } from "../schemas.ts";
+import { invalidating } from "../outbox.ts";
 import {
   crewProjectKey,
-  invalidateProjects,
   LIST_TAG,
   LIST_TTL,
   listKey,
   PROJECT_TTL,
+  projectChanges,
   projectKey,
   projectTag,
 } from "./projects_cache.ts";
@@ -213,11 +214,14 @@ export async function createProject(
 ): Promise<ProjectView> {
   const { row, problems } = newProjectRow(caller, input);
   if (problems.length) throw problemsError(problems);
-  const created = await asUser(caller.claims, async (tx) => {
-    const [saved] = await insertProjectsQuery(tx, [row]);
-    return toProjectView(saved);
-  });
-  await invalidateProjects([], true);
+  const created = await invalidating(
+    (o) =>
+      asUser(caller.claims, async (tx) => {
+        const [saved] = await insertProjectsQuery(tx, [row]);
+        return toProjectView(saved);
+      }, o),
+    () => projectChanges([], true),
+  );
   await cache.set(projectKey(created.id), emptyDetail(created), {
     ttl: PROJECT_TTL,
     tags: [projectTag(created.id)],
@@ -232,23 +236,28 @@ export async function updateProject(
   patch: ProjectInput,
   ifMatch?: string,
 ): Promise<ProjectView> {
-  const updated = await asUser(caller.claims, async (tx) => {
-    const [current] = await lockProjectsQuery(tx, [id]);
-    if (!current) throw notFound("Project");
-    const { row, problems } = mergeProjectPatch(caller, toProjectView(current), patch, ifMatch);
-    if (problems.length) throw problemsError(problems);
-    const [saved] = await updateProjectsQuery(tx, [row]);
-    return toProjectView(saved);
-  });
-  await invalidateProjects([id]);
-  return updated;
+  return await invalidating(
+    (o) =>
+      asUser(caller.claims, async (tx) => {
+        const [current] = await lockProjectsQuery(tx, [id]);
+        if (!current) throw notFound("Project");
+        const { row, problems } = mergeProjectPatch(caller, toProjectView(current), patch, ifMatch);
+        if (problems.length) throw problemsError(problems);
+        const [saved] = await updateProjectsQuery(tx, [row]);
+        return toProjectView(saved);
+      }, o),
+    () => projectChanges([id]),
+  );
 }
 
 /** Soft delete (admin or the owning manager): afterwards the project is gone from list and get. */
 export async function deleteProject(caller: Caller, id: string): Promise<void> {
-  await asUser(caller.claims, async (tx) => {
-    const [row] = await softDeleteProjectQuery(tx, id);
-    if (!row) throw notFound("Project");
-  });
-  await invalidateProjects([id]);
+  await invalidating(
+    (o) =>
+      asUser(caller.claims, async (tx) => {
+        const [row] = await softDeleteProjectQuery(tx, id);
+        if (!row) throw notFound("Project");
+      }, o),
+    () => projectChanges([id]),
+  );
 }

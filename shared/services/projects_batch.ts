@@ -5,7 +5,8 @@
  * the projects being updated, insert the new ones, update the changed ones.
  */
 import { asUser } from "../db.ts";
-import { invalidateProjects, PROJECT_TTL, projectKey, projectTag } from "./projects_cache.ts";
+import { invalidating } from "../outbox.ts";
+import { PROJECT_TTL, projectChanges, projectKey, projectTag } from "./projects_cache.ts";
 import { insertProjectsQuery, lockProjectsQuery, updateProjectsQuery } from "./projects_sql.ts";
 import type { ProjectWrite } from "./projects_sql.ts";
 import {
@@ -30,53 +31,58 @@ export interface BatchResult {
 /** Applies every item or none; see the module comment. */
 export async function batchProjects(caller: Caller, items: BatchItem[]): Promise<BatchResult> {
   const updateIds = items.flatMap((i) => i.op === "update" ? [i.id] : []);
-  const result = await asUser(caller.claims, async (tx) => {
-    const locked = updateIds.length ? await lockProjectsQuery(tx, updateIds) : [];
-    const current = new Map(locked.map((r) => [r.id as string, toProjectView(r)]));
-    const problems: Problem[] = [];
-    const creates: { index: number; row: ProjectWrite }[] = [];
-    const updates: { index: number; row: ProjectWrite }[] = [];
-    items.forEach((item, index) => {
-      const prefix = `items.${index}.`;
-      if (item.op === "create") {
-        const { row, problems: found } = newProjectRow(caller, item.data);
-        problems.push(...found.map((p) => ({ ...p, field: `${prefix}data.${p.field}` })));
-        creates.push({ index, row });
-        return;
-      }
-      const stored = current.get(item.id);
-      if (!stored) {
-        // Unknown, deleted or not visible to the caller: the same answer for all three.
-        problems.push({ status: 422, field: `${prefix}id`, message: "Project not found" });
-        return;
-      }
-      const { row, problems: found } = mergeProjectPatch(caller, stored, item.data, item.if_match);
-      problems.push(...found.map((p) => ({
-        ...p,
-        field: p.field === "updated_at" ? `${prefix}if_match` : `${prefix}data.${p.field}`,
-      })));
-      updates.push({ index, row });
-    });
-    if (problems.length) throw problemsError(problems);
+  const result = await invalidating((o) =>
+    asUser(caller.claims, async (tx) => {
+      const locked = updateIds.length ? await lockProjectsQuery(tx, updateIds) : [];
+      const current = new Map(locked.map((r) => [r.id as string, toProjectView(r)]));
+      const problems: Problem[] = [];
+      const creates: { index: number; row: ProjectWrite }[] = [];
+      const updates: { index: number; row: ProjectWrite }[] = [];
+      items.forEach((item, index) => {
+        const prefix = `items.${index}.`;
+        if (item.op === "create") {
+          const { row, problems: found } = newProjectRow(caller, item.data);
+          problems.push(...found.map((p) => ({ ...p, field: `${prefix}data.${p.field}` })));
+          creates.push({ index, row });
+          return;
+        }
+        const stored = current.get(item.id);
+        if (!stored) {
+          // Unknown, deleted or not visible to the caller: the same answer for all three.
+          problems.push({ status: 422, field: `${prefix}id`, message: "Project not found" });
+          return;
+        }
+        const { row, problems: found } = mergeProjectPatch(
+          caller,
+          stored,
+          item.data,
+          item.if_match,
+        );
+        problems.push(...found.map((p) => ({
+          ...p,
+          field: p.field === "updated_at" ? `${prefix}if_match` : `${prefix}data.${p.field}`,
+        })));
+        updates.push({ index, row });
+      });
+      if (problems.length) throw problemsError(problems);
 
-    const [inserted, changed] = await Promise.all([
-      creates.length ? insertProjectsQuery(tx, creates.map((c) => c.row)) : [],
-      updates.length ? updateProjectsQuery(tx, updates.map((u) => u.row)) : [],
-    ]);
-    const byId = new Map(
-      [...inserted, ...changed].map((r) => [r.id as string, toProjectView(r)]),
-    );
-    return [
-      ...creates.map((c) => ({ ...c, op: "create" as const })),
-      ...updates.map((u) => ({
-        ...u,
-        op: "update" as const,
-      })),
-    ]
-      .sort((a, b) => a.index - b.index)
-      .map(({ index, op, row }) => ({ index, op, project: byId.get(row.id)! }));
-  });
-  await invalidateProjects(updateIds);
+      const [inserted, changed] = await Promise.all([
+        creates.length ? insertProjectsQuery(tx, creates.map((c) => c.row)) : [],
+        updates.length ? updateProjectsQuery(tx, updates.map((u) => u.row)) : [],
+      ]);
+      const byId = new Map(
+        [...inserted, ...changed].map((r) => [r.id as string, toProjectView(r)]),
+      );
+      return [
+        ...creates.map((c) => ({ ...c, op: "create" as const })),
+        ...updates.map((u) => ({
+          ...u,
+          op: "update" as const,
+        })),
+      ]
+        .sort((a, b) => a.index - b.index)
+        .map(({ index, op, row }) => ({ index, op, project: byId.get(row.id)! }));
+    }, o), () => projectChanges(updateIds));
   // New projects have no staff, payments or claims yet: their detail is known without a query.
   await Promise.all(
     result.filter((r) => r.op === "create").map((r) =>

@@ -4,7 +4,6 @@
  * before an entry is handed out.
  */
 import {
-  cache,
   cacheKey,
   candidateTag,
   type KeyPart,
@@ -12,6 +11,7 @@ import {
   listTag,
   projectTag,
 } from "../cache.ts";
+import type { Invalidation } from "../outbox.ts";
 
 export const PROJECT_TTL = 300;
 export const LIST_TTL = 30;
@@ -43,15 +43,15 @@ export const dashboardKey = (scope: string, from: string, to: string) =>
   cacheKey("projects", "dashboard", scope, from, to);
 
 /**
- * Drops what a write changed. Called AFTER the transaction commits: invalidating inside it would
- * let a concurrent reader refill the cache with the old row before the commit.
+ * What a write of these projects (and of these candidates' assignments) makes stale; recorded
+ * with the write and applied after it commits (see shared/outbox.ts).
  */
-export async function invalidateProjects(
-  ids: string[],
+export function projectChanges(
+  ids: readonly string[],
   lists = true,
-  candidateIds: string[] = [],
-): Promise<void> {
+  candidateIds: readonly string[] = [],
+): Invalidation {
   const tags = [...ids.map(projectTag), ...candidateIds.map(candidateTag)];
   if (lists) tags.push(LIST_TAG);
-  if (tags.length) await cache.invalidate({ tags });
+  return { tags };
 }

@@ -1,0 +1,52 @@
+/**
+ * The last line of defence of an isolate: an unhandled promise rejection or an uncaught
+ * exception from a library callback is logged and counted instead of ending the process (Deno
+ * exits on both by default, and on hosted Edge a dying isolate fails every request it holds).
+ * The causes are fixed where they arise (see db-arrays.ts); this only keeps one we missed from
+ * taking the isolate down. Installed once per isolate by the app factory.
+ */
+
+let installed = false;
+let count = 0;
+
+/** How many rejections and exceptions the guard has absorbed in this isolate. */
+export function escapedErrors(): number {
+  return count;
+}
+
+/** What the log line may say about an error: its kind and code, never row values. */
+function describe(reason: unknown): Record<string, unknown> {
+  if (reason instanceof Error) {
+    const code = (reason as { code?: unknown }).code;
+    return {
+      name: reason.name,
+      ...(typeof code === "string" ? { code } : {}),
+      message: reason.message.slice(0, 200),
+    };
+  }
+  return { name: typeof reason };
+}
+
+/** Installs the guard (idempotent). */
+export function installGuard(): void {
+  if (installed) return;
+  installed = true;
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    count++;
+    console.error(JSON.stringify({
+      level: "error",
+      event: "unhandled_rejection",
+      ...describe(event.reason),
+    }));
+  });
+  globalThis.addEventListener("error", (event) => {
+    event.preventDefault();
+    count++;
+    console.error(JSON.stringify({
+      level: "error",
+      event: "uncaught_exception",
+      ...describe(event.error),
+    }));
+  });
+}
