@@ -17,11 +17,25 @@ export interface CacheOptions {
   l1Enabled?: boolean;
   /** false = cache off: every read runs the loader. */
   enabled?: boolean;
-  /** Upper bound on one L2 round trip (default 150 ms). */
+  /**
+   * Upper bound on one L2 round trip (default 1000 ms). Measured, not guessed: with the timeout
+   * raised to 2 s, the functions' own timing of every Redis round trip in `npm run bench` (large
+   * seed, 2 vCPU shared by wrk, gateway, functions, Postgres and Redis) topped out at 200 ms for
+   * the 95/5 mix at c=50, 300 ms at c=200 and 500 ms at c=1000 (p99.9 150 / 300 / 500 ms): on
+   * a saturated box a round trip is mostly the event loop's queue. The old 150 ms turned such
+   * waits into hundreds of timeouts per run (each a fallback to the database, adding load), so
+   * the default is twice the worst seen; a Redis that hangs costs the requests in flight one
+   * timeout, after which the breaker keeps them off it.
+   */
   l2TimeoutMs?: number;
   /** Consecutive L2 failures that open the breaker (default 5). */
   breakerThreshold?: number;
-  /** How long an open breaker skips L2 before probing again (default 10 s). */
+  /**
+   * How long an open breaker skips L2 before a call may probe again (default 10 s). In the
+   * functions the outbox replayer supervises recovery instead (it probes every
+   * `CACHE_REPLAY_INTERVAL_MS` and lets reads back only after replaying), so this applies to
+   * caches used without it.
+   */
   breakerOpenMs?: number;
   /** Validity of a miss's lease (default 10 s); slower loads are returned but not cached. */
   leaseMs?: number;
@@ -44,7 +58,7 @@ export function resolveOptions(o: CacheOptions): ResolvedCacheOptions {
     l1MaxBytes: o.l1MaxBytes ?? 32 * 1024 * 1024,
     l1Enabled: o.l1Enabled ?? true,
     enabled: o.enabled ?? true,
-    l2TimeoutMs: o.l2TimeoutMs ?? 150,
+    l2TimeoutMs: o.l2TimeoutMs ?? 1000,
     breakerThreshold: o.breakerThreshold ?? 5,
     breakerOpenMs: o.breakerOpenMs ?? 10_000,
     leaseMs: o.leaseMs ?? 10_000,
@@ -77,7 +91,7 @@ function num(env: (name: string) => string | undefined, name: string): number | 
  * | `CACHE_L1_TTL_SECONDS` | 5 | L1 lifetime = max cross-isolate staleness |
  * | `CACHE_L1_MAX_ENTRIES` | 5000 | L1 entry bound |
  * | `CACHE_L1_MAX_BYTES` | 33554432 | L1 byte bound (approximate, UTF-16 size) |
- * | `CACHE_L2_TIMEOUT_MS` | 150 | per L2 round trip |
+ * | `CACHE_L2_TIMEOUT_MS` | 1000 | per L2 round trip (measured, see `l2TimeoutMs`) |
  * | `CACHE_BREAKER_THRESHOLD` / `CACHE_BREAKER_OPEN_MS` | 5 / 10000 | circuit breaker |
  * | `CACHE_DISABLED=1` | off | every read runs the loader (bench "cache off") |
  * | `CACHE_L1_DISABLED=1` | off | no L1 (bench "L2 only") |
