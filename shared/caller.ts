@@ -20,3 +20,14 @@ export function toCaller(user: AuthUser): Caller {
   }
   return { id: user.id, appRole: user.appRole, claims: { ...user.claims, role: "authenticated" } };
 }
+
+/**
+ * The rights a caller's database reads run under, for single-flight (`getOrSet`'s `scope`):
+ * admin and finance each see everything their role sees, so one load serves every caller of
+ * the role; managers and crew see rows tied to them, so their loads are theirs alone.
+ */
+export function loaderScope(caller: { appRole: AppRole | null; id: string | null }): string {
+  return caller.appRole === "admin" || caller.appRole === "finance"
+    ? caller.appRole
+    : `${caller.appRole}:${caller.id}`;
+}

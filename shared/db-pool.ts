@@ -42,6 +42,19 @@ interface Slot {
   sql: postgres.Sql;
 }
 
+/**
+ * postgres.js serializes a parameter the server describes as date / timestamp / timestamptz
+ * through `new Date(value)`: a string such as a keyset cursor's `…12.123456+00` loses its
+ * microseconds, and an impossible one throws a RangeError. Strings go to Postgres as they are
+ * (it parses them at full precision, and refuses bad ones as 22007/22008); Dates as ISO text.
+ */
+const DATETIME = {
+  to: 1184,
+  from: [1082, 1114, 1184],
+  serialize: (x: unknown) => x instanceof Date ? x.toISOString() : String(x),
+  parse: (x: string) => new Date(x),
+};
+
 /** Thrown inside a slot when the request's deadline passes first. */
 class DeadlineReached extends Error {}
 
@@ -164,6 +177,7 @@ export class Pool {
       prepare: false,
       // See db-arrays.ts: postgres.js's own type lookup crashes the isolate when it fails.
       fetch_types: false,
+      types: { datetime: DATETIME },
       idle_timeout: c.idleTimeoutS,
       max_lifetime: c.maxLifetimeS,
       connect_timeout: c.connectTimeoutS,

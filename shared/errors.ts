@@ -13,6 +13,8 @@ export interface ErrorOptions {
   retryAfter?: number;
   /** The underlying error, kept for server logs only. */
   cause?: unknown;
+  /** Extra response headers (e.g. `RateLimit-*` on a 429). */
+  headers?: Record<string, string>;
 }
 
 /** A failure with a stable snake_case `code` that clients may branch on. */
@@ -21,6 +23,7 @@ export class AppError extends Error {
   readonly code: string;
   readonly details?: Record<string, unknown>;
   readonly retryAfter?: number;
+  readonly headers?: Record<string, string>;
 
   constructor(status: ErrorStatus, code: string, message: string, options: ErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -29,6 +32,7 @@ export class AppError extends Error {
     this.code = code;
     this.details = options.details;
     this.retryAfter = options.retryAfter;
+    this.headers = options.headers;
   }
 
   /** The JSON body a client receives. */

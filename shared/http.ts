@@ -13,6 +13,7 @@ import { getPoolStats } from "./db.ts";
 import { AppError, timedOut, validationFailed } from "./errors.ts";
 import { escapedErrors, installGuard } from "./guard.ts";
 import { startOutboxReplayer } from "./outbox.ts";
+import { type LimitClass, rateLimited, rateLimiter, rateLimitHeaders } from "./ratelimit.ts";
 
 /** Per-request values, typed once so handlers never cast `c.get`. */
 export type AppEnv = {
@@ -46,7 +47,8 @@ export const REQUEST_TIMEOUT_MS = (() => {
 /** Browsers may call from any origin; auth is a bearer token, never a cookie. */
 const CORS = {
   "access-control-allow-origin": "*",
-  "access-control-expose-headers": "x-request-id, x-cache, server-timing, retry-after, etag",
+  "access-control-expose-headers":
+    "x-request-id, x-cache, server-timing, retry-after, etag, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy",
 };
 const CORS_PREFLIGHT = {
   "access-control-allow-headers":
@@ -89,13 +91,60 @@ export function errorResponse(err: unknown, requestId: string): Response {
       cause: String(appError.cause),
     }));
   }
-  const headers = new Headers({ "content-type": "application/json", "x-request-id": requestId });
+  const headers = new Headers({
+    ...appError.headers,
+    "content-type": "application/json",
+    "x-request-id": requestId,
+  });
   if (appError.retryAfter !== undefined) headers.set("retry-after", String(appError.retryAfter));
   return new Response(JSON.stringify(appError.toBody(requestId)), {
     status: appError.status,
     headers,
   });
 }
+
+/** Why a text is refused, or null: Postgres cannot store a NUL, nor text that is not UTF-16. */
+function unsafeText(value: string): string | null {
+  if (value.includes("\0")) return "Must not contain a NUL character";
+  if (!value.isWellFormed()) return "Must not contain an unpaired surrogate";
+  return null;
+}
+
+/** Every string in a parsed JSON value that `unsafeText` refuses, by field path. */
+function unsafeFields(value: unknown, path: string[], out: Record<string, string>): void {
+  if (typeof value === "string") {
+    const problem = unsafeText(value);
+    if (problem) out[path.length ? path.join(".") : "_"] ??= problem;
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => unsafeFields(item, [...path, String(i)], out));
+  } else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      unsafeFields(k, [...path, k], out);
+      unsafeFields(v, [...path, k], out);
+    }
+  }
+}
+
+/**
+ * Text Postgres would refuse (a NUL, an unpaired surrogate from a `\ud800` JSON escape) is a 400
+ * naming the field, here at the boundary, for every route and every field: the database's own
+ * refusal (22021 / 22P05) could not say which field it was. The body is parsed once (Hono keeps
+ * it for the route's validator); requests without a query or a JSON body cost nothing.
+ */
+const refuseUnsafeText: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const problems: Record<string, string> = {};
+  if (c.req.url.includes("?")) {
+    for (const [name, value] of new URL(c.req.url).searchParams) {
+      const problem = unsafeText(name) ?? unsafeText(value);
+      if (problem) problems[name] ??= problem;
+    }
+  }
+  if (c.req.header("content-type")?.includes("application/json")) {
+    unsafeFields(await c.req.json().catch(() => undefined), [], problems);
+  }
+  if (Object.keys(problems).length) throw validationFailed(problems);
+  await next();
+};
 
 const authenticateCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("user", await authenticate(c.req.header("authorization")));
@@ -194,6 +243,7 @@ export function createApp(
     if (c.req.method === "OPTIONS") return await next();
     return await authenticateCaller(c, next);
   });
+  app.use("*", refuseUnsafeText);
   // Registered before the function's own routes so `/stats` never reaches a `/{id}` route.
   app.openapi(
     route({
@@ -208,13 +258,18 @@ export function createApp(
         cache: cache.getStats(),
         pool: getPoolStats(),
         isolate: { escapedErrors: escapedErrors(), requestTimeoutMs },
+        rateLimit: rateLimiter.stats,
       }, 200),
   );
   return app;
 }
 
-const Stats = z.object({ cache: z.unknown(), pool: z.unknown(), isolate: z.unknown() })
-  .openapi("Stats");
+const Stats = z.object({
+  cache: z.unknown(),
+  pool: z.unknown(),
+  isolate: z.unknown(),
+  rateLimit: z.unknown(),
+}).openapi("Stats");
 
 /** The error body every failing route returns, for the OpenAPI document. */
 export const ErrorBody = z.object({
@@ -237,21 +292,49 @@ const errorResponses = {
  * and written into the OpenAPI description, so the document says who may call what.
  */
 export function route<const R extends Omit<RouteConfig, "middleware">>(
-  config: R & { roles: readonly AppRole[] },
+  config: R & {
+    roles: readonly AppRole[];
+    /** The route's rate-limit class, or a choice per request (e.g. only searches with `q`). */
+    rateLimit?: LimitClass | false | ((c: Context<AppEnv>) => LimitClass | false);
+  },
 ) {
-  const { roles, ...rest } = config;
+  const { roles, rateLimit, ...rest } = config;
+  // Writes are limited unless a route says otherwise; reads only when marked expensive.
+  const chosen = rateLimit ?? (rest.method === "get" ? false : "write");
   const allow: MiddlewareHandler<AppEnv> = async (c, next) => {
-    assertRole(c.get("user"), roles);
+    const user = c.get("user");
+    assertRole(user, roles);
+    const cls = typeof chosen === "function" ? chosen(c) : chosen;
+    if (cls) {
+      const ip = c.req.header("x-forwarded-for")?.split(",")[0]?.trim() || "unknown";
+      const decision = await rateLimiter.check(cls, user.id, ip);
+      if (decision && !decision.allowed) throw rateLimited(decision, cls);
+      if (decision) {
+        for (const [k, v] of Object.entries(rateLimitHeaders(decision))) c.header(k, v);
+      }
+    }
     await next();
   };
+  const limitNote = typeof chosen === "function"
+    ? "\n\nRate limited (expensive) when it searches."
+    : chosen
+    ? `\n\nRate limited (${chosen === "write" ? "writes" : "expensive"}).`
+    : "";
   return createRoute({
     ...rest,
-    description: `${rest.description ?? ""}\n\nRoles: ${roles.join(", ")}`.trim(),
+    description: `${rest.description ?? ""}\n\nRoles: ${roles.join(", ")}${limitNote}`.trim(),
     security: [{ bearer: [] }],
     middleware: [allow] as const,
-    responses: { ...errorResponses, ...rest.responses },
+    responses: { ...errorResponses, ...(chosen ? rateLimitResponse : {}), ...rest.responses },
   });
 }
+
+const rateLimitResponse = {
+  429: {
+    description: "Too many requests (see Retry-After and RateLimit-*)",
+    content: { "application/json": { schema: ErrorBody } },
+  },
+};
 
 /** A JSON response entry for `route({ responses })`. */
 export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({

@@ -4,7 +4,6 @@
  * decimal string, dates are ISO `YYYY-MM-DD`, ids are UUIDs.
  */
 import { z } from "@hono/zod-openapi";
-import { badRequest } from "./errors.ts";
 
 /** Money as a decimal string with at most 2 decimals, e.g. "1250.50". Never a JSON number. */
 export const Money = z.string()
@@ -26,36 +25,16 @@ export const IdParam = z.strictObject({
   id: Uuid.openapi({ param: { name: "id", in: "path" } }),
 });
 
-/** `?limit=` (1..200, default 50) and the opaque `?cursor=` of keyset pagination. */
+/** `?limit=` (1..200, default 50) and the opaque `?cursor=` of keyset pagination (shared/cursor.ts). */
 export const PageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional(),
+  // Long enough for any garbage to reach the cursor codec, which answers it as bad_request.
+  cursor: z.string().max(4000).optional(),
 };
 
 /** A page of results; `next_cursor` is null on the last page. */
 export const page = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), next_cursor: z.string().nullable() });
-
-/** Keyset position: the sort value of the last row and its id (tie-breaker). */
-export interface Cursor {
-  v: string | number | null;
-  id: string;
-}
-
-/** Encodes a keyset position as an opaque URL-safe string. */
-export function encodeCursor(cursor: Cursor): string {
-  return btoa(JSON.stringify(cursor)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-/** Decodes a cursor from `encodeCursor`; a tampered one is a 400, not a 500. */
-export function decodeCursor(raw: string | undefined): Cursor | null {
-  if (!raw) return null;
-  try {
-    const parsed = JSON.parse(atob(raw.replaceAll("-", "+").replaceAll("_", "/")));
-    if (typeof parsed?.id === "string" && "v" in parsed) return parsed as Cursor;
-  } catch { /* fall through */ }
-  throw badRequest("Invalid cursor", { cursor: "Not a cursor this API returned" });
-}
 
 /** Masks an IC number for lists: only the last 4 digits stay, e.g. `******-**-1234`. */
 export function maskIc(ic: string): string {

@@ -46,6 +46,11 @@ candidatesRoutes.openapi(
     method: "get",
     path: "/",
     summary: "Search candidates (IC numbers masked)",
+    // Keyset paging through the list is an index walk; a search (name, IC, skills) is not.
+    rateLimit: (c) => {
+      const q = new URL(c.req.url).searchParams;
+      return q.has("q") || q.has("ic") || q.has("skills") ? "expensive" : false;
+    },
     roles: ["admin", "manager", "finance"],
     request: { query: SearchQuery },
     responses: { 200: jsonResponse(CandidatePage, "A page of candidates") },
@@ -76,6 +81,7 @@ candidatesRoutes.openapi(
   route({
     method: "post",
     path: "/import",
+    rateLimit: "expensive",
     summary: "Bulk upsert by IC number: all rows or nothing",
     description: "Any invalid row fails the whole import with 422 and per-row errors.",
     roles: ["admin", "manager"],

@@ -55,6 +55,7 @@ claimsRoutes.openapi(
   route({
     method: "get",
     path: "/summary",
+    rateLimit: "expensive",
     summary: "Count and total per status, optionally for one project",
     roles: ["admin", "manager", "finance", "crew"],
     request: { query: SummaryQuery },

@@ -34,10 +34,13 @@ readRoutes.openapi(
   route({
     method: "get",
     path: "/summary",
+    rateLimit: "expensive",
     roles: ["admin", "finance"],
     summary: "Monthly payment totals per status",
     description: "From the materialized view (refreshed every 5 minutes); `live=true` computes " +
-      "the same numbers from the payments table.",
+      "the same numbers from the payments table. Totals are per month, so the answer covers " +
+      "whole months and says so: `from` is the first day of the first month, `to` the last day " +
+      "of the last.",
     request: { query: SummaryQuery },
     responses: { 200: jsonResponse(Summary, "Monthly totals") },
   }),

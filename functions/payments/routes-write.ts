@@ -59,6 +59,7 @@ writeRoutes.openapi(
   route({
     method: "post",
     path: "/payroll",
+    rateLimit: "expensive",
     roles: WRITERS,
     summary: "Run payroll for a project and period",
     description: "One pending payment per confirmed or completed assignment overlapping the " +
@@ -85,6 +86,7 @@ writeRoutes.openapi(
   route({
     method: "post",
     path: "/approve",
+    rateLimit: "expensive",
     roles: WRITERS,
     summary: "Approve many pending payments in one statement",
     request: { body: jsonBody(ApproveManyBody) },

@@ -177,4 +177,7 @@ export const StaffPage = page(Staff).openapi("ProjectStaffPage");
 export const DashboardQuery = z.strictObject({
   from: IsoDate.optional(),
   to: IsoDate.optional(),
+}).refine((q) => !q.from || !q.to || q.from <= q.to, {
+  message: "`from` must not be after `to`",
+  path: ["to"],
 });

@@ -38,6 +38,7 @@ export interface Gateway {
 }
 
 const PREFIX = "/functions/v1/";
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 const CORS_HEADERS = {
   "access-control-allow-origin": "*",
   "access-control-allow-headers":
@@ -133,6 +134,10 @@ async function route(
   const url = new URL(request.url);
   const { pathname } = url;
   if (pathname === "/health") return health(functions);
+  // The gateway's own refusals carry a request id like the functions' answers do.
+  const incoming = request.headers.get("x-request-id");
+  const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+  const errorResponse = (error: AppError) => errorBody(error, requestId);
   if (!pathname.startsWith(PREFIX)) return errorResponse(notFound("Route"));
 
   // The function sees the path without /functions/v1, as on hosted Supabase.
@@ -164,6 +169,8 @@ async function route(
   for (const header of REQUEST_HEADERS_DROPPED) headers.delete(header);
   if (!headers.has("x-forwarded-for")) headers.set("x-forwarded-for", remoteAddress(info));
   headers.set("x-forwarded-host", url.host);
+  // A client's own id goes through as sent (the function validates it); else the gateway's.
+  if (!incoming) headers.set("x-request-id", requestId);
   // The function answers uncompressed and the gateway's own server compresses for the client:
   // compressing twice on loopback costs CPU, and fetch would decode a body it did not ask to.
   headers.set("accept-encoding", "identity");
@@ -200,10 +207,13 @@ function health(functions: Map<string, ServedFunction>): Response {
   return Response.json({ status: "ok", functions: status });
 }
 
-function errorResponse(error: AppError): Response {
-  const headers: Record<string, string> = { "access-control-allow-origin": "*" };
+function errorBody(error: AppError, requestId: string): Response {
+  const headers: Record<string, string> = {
+    "access-control-allow-origin": "*",
+    "x-request-id": requestId,
+  };
   if (error.retryAfter !== undefined) headers["retry-after"] = String(error.retryAfter);
-  return Response.json(error.toBody(), { status: error.status, headers });
+  return Response.json(error.toBody(requestId), { status: error.status, headers });
 }
 
 function remoteAddress(info: Deno.ServeHandlerInfo): string {

@@ -80,6 +80,73 @@ function toCommands(value: unknown): RespCommand[] {
   return value.map(toCommand);
 }
 
+/** Shebang flags the local redis-server (7.0) knows; Upstash also accepts e.g. allow-key-locking. */
+const KNOWN_SCRIPT_FLAGS = new Set([
+  "no-writes",
+  "allow-oom",
+  "allow-stale",
+  "no-cluster",
+  "allow-cross-slot-keys",
+]);
+
+const hex = (bytes: ArrayBuffer) =>
+  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+const sha1 = async (text: string) =>
+  hex(await crypto.subtle.digest("SHA-1", new TextEncoder().encode(text)));
+
+/**
+ * Lets scripts written for Upstash run on the local redis-server: shebang flags it does not know
+ * (`#!lua flags=allow-key-locking`, used by @upstash/ratelimit) are dropped, and since that
+ * changes the script's SHA1, EVALSHA of the original SHA is sent as the adapted one and SCRIPT
+ * LOAD answers with the original — to the client, the scripts are what it sent.
+ */
+class ScriptAdapter {
+  private readonly shas = new Map<string, string>();
+
+  private async adapt(script: string): Promise<string> {
+    const m = /^#!lua flags=([^\n]*)\n/.exec(script);
+    if (!m) return script;
+    const flags = m[1].split(",").map((f) => f.trim()).filter((f) => KNOWN_SCRIPT_FLAGS.has(f));
+    const adapted = `#!lua${flags.length ? ` flags=${flags.join(",")}` : ""}\n` +
+      script.slice(m[0].length);
+    if (adapted !== script) this.shas.set(await sha1(script), await sha1(adapted));
+    return adapted;
+  }
+
+  /** The commands as redis-server should get them. */
+  async inbound(commands: RespCommand[]): Promise<RespCommand[]> {
+    return await Promise.all(commands.map(async (c) => {
+      const name = String(c[0]).toLowerCase();
+      if ((name === "eval" || name === "eval_ro") && typeof c[1] === "string") {
+        return [c[0], await this.adapt(c[1]), ...c.slice(2)];
+      }
+      if ((name === "evalsha" || name === "evalsha_ro") && typeof c[1] === "string") {
+        return [c[0], this.shas.get(c[1].toLowerCase()) ?? c[1], ...c.slice(2)];
+      }
+      if (name === "script" && String(c[1]).toLowerCase() === "load" && typeof c[2] === "string") {
+        return [c[0], c[1], await this.adapt(c[2])];
+      }
+      return c;
+    }));
+  }
+
+  /** SCRIPT LOAD replies carry the SHA1 of the script the client sent. */
+  outbound(commands: RespCommand[], replies: RespReply[]): RespReply[] {
+    return replies.map((r, i) => {
+      const c = commands[i];
+      if (String(c[0]).toLowerCase() !== "script" || String(c[1]).toLowerCase() !== "load") {
+        return r;
+      }
+      for (const [original, adapted] of this.shas) {
+        if (r instanceof Uint8Array && new TextDecoder().decode(r) === adapted) {
+          return new TextEncoder().encode(original);
+        }
+      }
+      return r;
+    });
+  }
+}
+
 /** Path after the origin, without the query string, e.g. `/pipeline`. */
 function pathOf(url: string): string {
   const slash = url.indexOf("/", url.indexOf("//") + 2);
@@ -94,6 +161,9 @@ export function createBridgeHandler(
   token: string,
 ): (req: Request) => Promise<Response> {
   const expected = `Bearer ${token}`;
+  const scripts = new ScriptAdapter();
+  const send = async (commands: RespCommand[]) =>
+    scripts.outbound(commands, await pool.send(await scripts.inbound(commands)));
   return async (req) => {
     if (req.headers.get("authorization") !== expected) {
       return reply({ error: "Unauthorized" }, 401);
@@ -102,10 +172,10 @@ export function createBridgeHandler(
     const path = pathOf(req.url);
     try {
       if (path === "/pipeline") {
-        const replies = await pool.send(toCommands(await req.json()));
+        const replies = await send(toCommands(await req.json()));
         return reply(replies.map((r) => outcome(r, base64)));
       }
-      if (path === "/multi-exec") return await multiExec(pool, await req.json(), base64);
+      if (path === "/multi-exec") return await multiExec(send, await req.json(), base64);
       let command: RespCommand;
       if (path === "/" || path === "") {
         command = toCommand(await req.json());
@@ -114,7 +184,7 @@ export function createBridgeHandler(
         const body = req.method === "POST" ? await req.text() : "";
         command = body === "" ? parts : [...parts, body];
       }
-      const [r] = await pool.send([command]);
+      const [r] = await send([command]);
       const out = outcome(r, base64);
       return reply(out, "error" in out ? 400 : 200);
     } catch (error) {
@@ -130,9 +200,13 @@ export function createBridgeHandler(
   };
 }
 
-async function multiExec(pool: RespPool, body: unknown, base64: boolean): Promise<Response> {
+async function multiExec(
+  send: (commands: RespCommand[]) => Promise<RespReply[]>,
+  body: unknown,
+  base64: boolean,
+): Promise<Response> {
   const commands = toCommands(body);
-  const replies = await pool.send([["multi"], ...commands, ["exec"]]);
+  const replies = await send([["multi"], ...commands, ["exec"]]);
   const exec = replies[replies.length - 1];
   if (exec instanceof RespError || exec === null) {
     // EXECABORT: say which queued command was rejected, as Redis only says "previous errors".

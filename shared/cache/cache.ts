@@ -25,6 +25,12 @@ export interface CacheSetOptions {
 export interface GetOrSetOptions<T> extends Omit<CacheSetOptions, "tags"> {
   /** Fixed tags, or tags computed from the loaded value (e.g. one per row of a list). */
   tags?: readonly string[] | ((value: T) => readonly string[]);
+  /**
+   * Who the loader runs as (e.g. `admin`, `manager:<id>`): concurrent misses join one load only
+   * within the same scope, so nobody is handed an outcome — a 404 from RLS, say — that was
+   * computed under someone else's rights. Hits are not affected (entries are shared as before).
+   */
+  scope?: string;
 }
 
 export interface InvalidateOptions {
@@ -35,13 +41,20 @@ export interface InvalidateOptions {
 }
 
 interface Flight {
+  /** The cache key (flights are indexed by key and scope). */
+  key: string;
   promise: Promise<{ json: string; source: CacheSource }>;
   tags?: GetOrSetOptions<unknown>["tags"];
   /** Set when the loaded value cannot be JSON (json is then ""): handed out as is. */
   raw?: { value: unknown };
 }
 
-type Normalized<T> = { ttlMs: number; l1TtlMs: number; tags?: GetOrSetOptions<T>["tags"] };
+type Normalized<T> = {
+  ttlMs: number;
+  l1TtlMs: number;
+  tags?: GetOrSetOptions<T>["tags"];
+  scope?: string;
+};
 
 /** A two-tier cache instance. Build with `createCache`; the app uses the `cache` singleton. */
 export class Cache {
@@ -145,22 +158,23 @@ export class Cache {
     const local = this.readL1(key);
     if (local !== undefined) return { value: JSON.parse(local), source: "l1" };
 
-    const joined = this.flights.get(key);
+    const o = this.normalize(options);
+    const flightKey = o.scope === undefined ? key : `${key}\u0000${o.scope}`;
+    const joined = this.flights.get(flightKey);
     if (joined) {
       this.stats.joins++;
       const { json } = await joined.promise;
       return { value: json === "" ? joined.raw?.value as T : JSON.parse(json), source: "joined" };
     }
-    const o = this.normalize(options);
-    const flight: Flight = { tags: o.tags as Flight["tags"], promise: undefined! };
+    const flight: Flight = { key, tags: o.tags as Flight["tags"], promise: undefined! };
     flight.promise = this.load(key, loader, o, (value) => flight.raw = { value });
-    this.flights.set(key, flight);
+    this.flights.set(flightKey, flight);
     try {
       const { json, source } = await flight.promise;
       // Unserializable values (never cached) are handed back as the loader made them.
       return { value: json === "" ? flight.raw?.value as T : JSON.parse(json), source };
     } finally {
-      if (this.flights.get(key) === flight) this.flights.delete(key);
+      if (this.flights.get(flightKey) === flight) this.flights.delete(flightKey);
     }
   }
 
@@ -172,7 +186,7 @@ export class Cache {
     const json = this.serialize(value);
     // Older loads of this key (local or in flight) must not overwrite the new value.
     this.l1?.invalidate([key], []);
-    this.flights.delete(key);
+    this.dropFlights((f) => f.key === key);
     if (json === undefined) {
       await this.l2?.invalidate([key], []);
       return;
@@ -192,14 +206,10 @@ export class Cache {
     if (keys.length === 0 && tags.length === 0) return;
     this.stats.invalidations++;
     this.l1?.invalidate(keys, tags);
-    for (const k of keys) this.flights.delete(k);
-    if (tags.length > 0) {
-      for (const [k, f] of this.flights) {
-        if (typeof f.tags === "function" || f.tags?.some((t) => tags.includes(t))) {
-          this.flights.delete(k);
-        }
-      }
-    }
+    this.dropFlights((f) =>
+      keys.includes(f.key) ||
+      (tags.length > 0 && (typeof f.tags === "function" || !!f.tags?.some((t) => tags.includes(t))))
+    );
     await this.l2?.invalidate(keys, tags, what.outboxId ? [what.outboxId] : []);
   }
 
@@ -283,6 +293,11 @@ export class Cache {
     this.l1?.clear();
   }
 
+  /** Forgets loads in flight that `which` picks: later misses start a fresh load. */
+  private dropFlights(which: (f: Flight) => boolean): void {
+    for (const [k, f] of this.flights) if (which(f)) this.flights.delete(k);
+  }
+
   private readL1(key: string): string | undefined {
     if (!this.l1) return undefined;
     const json = this.l1.get(key);
@@ -359,6 +374,7 @@ export class Cache {
       ttlMs: ttlSeconds * 1000,
       l1TtlMs: l1Seconds * 1000,
       tags: o.tags as GetOrSetOptions<T>["tags"],
+      scope: "scope" in o ? o.scope : undefined,
     };
   }
 }

@@ -7,7 +7,7 @@
  * the qualified `operator(extensions.%)` and `extensions.similarity`.
  */
 import type { Sql } from "postgres";
-import type { Cursor } from "../schemas.ts";
+import type { Position } from "../cursor.ts";
 import { uuidLiteral } from "../db.ts";
 import type { BankDetails, CandidateCreate, CandidatePatch } from "./candidates-input.ts";
 
@@ -34,14 +34,13 @@ export function likePattern(q: string): string {
  * order is relevance (trigram similarity) then id; otherwise newest first. `_sort_key` is the
  * sort value as text at full precision so the keyset cursor never skips or repeats rows.
  */
-export function searchCandidatesQuery(sql: Sql, f: SearchFilters, cursor: Cursor | null) {
+export function searchCandidatesQuery(sql: Sql, f: SearchFilters, cursor: Position | null) {
   const sim = f.q ? sql`extensions.similarity(c.full_name, ${f.q})` : sql``;
   const sortKey = f.q ? sql`${sim}::text` : sql`c.created_at::text`;
-  const after = !cursor
-    ? sql``
-    : f.q
-    ? sql`and (${sim} < ${cursor.v}::real or (${sim} = ${cursor.v}::real and c.id > ${cursor.id}))`
-    : sql`and (c.created_at, c.id) < (${cursor.v}::timestamptz, ${cursor.id}::uuid)`;
+  const after = !cursor ? sql`` : f.q
+    ? sql`and (${sim} < ${cursor.v}::text::real
+              or (${sim} = ${cursor.v}::text::real and c.id > ${cursor.id}::uuid))`
+    : sql`and (c.created_at, c.id) < (${cursor.v}::text::timestamptz, ${cursor.id}::uuid)`;
   return sql`
     select ${recordColumns(sql)}, ${sortKey} as _sort_key
       from public.candidates c
@@ -88,7 +87,7 @@ export function assignmentsQuery(
   sql: Sql,
   candidateId: string,
   limit: number,
-  cursor: Cursor | null,
+  cursor: Position | null,
 ) {
   return sql`
     select s.id, s.project_id, p.title as project_title, p.status as project_status,
@@ -99,7 +98,9 @@ export function assignmentsQuery(
       from public.project_staff s
       join public.projects p on p.id = s.project_id and p.deleted_at is null
      where s.candidate_id = ${candidateId}
-       ${cursor ? sql`and (p.start_date, s.id) < (${cursor.v}::date, ${cursor.id}::uuid)` : sql``}
+       ${
+    cursor ? sql`and (p.start_date, s.id) < (${cursor.v}::text::date, ${cursor.id}::uuid)` : sql``
+  }
      order by p.start_date desc, s.id desc
      limit ${limit + 1}`;
 }

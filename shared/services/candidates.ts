@@ -4,9 +4,10 @@
  * in candidates-access.ts before they are handed out.
  */
 import { asServiceRole, asUser } from "../db.ts";
+import { loaderScope } from "../caller.ts";
 import { cache, cacheKey } from "../cache.ts";
 import { forbidden, notFound } from "../errors.ts";
-import { type Cursor, decodeCursor, encodeCursor } from "../schemas.ts";
+import { bySortKey, decodeCursor, type Listing, pageOf } from "../cursor.ts";
 import {
   type BankRecord,
   type CacheSource,
@@ -39,14 +40,25 @@ export interface Cached<T> {
   source: CacheSource;
 }
 
+/** The listings of this service (see shared/cursor.ts). */
+const BY_CREATED: Listing = { list: "candidates", sort: "created_at:desc", type: "timestamptz" };
+const BY_RELEVANCE: Listing = { list: "candidates", sort: "similarity:desc", type: "real" };
+const ASSIGNMENTS: Listing = {
+  list: "candidate-assignments",
+  sort: "start_date:desc",
+  type: "date",
+};
+
 /** Splits `limit + 1` rows into a page and the cursor of its last row. */
-function toPage<R extends { id: string; _sort_key: string | null }>(rows: R[], limit: number) {
-  const more = rows.length > limit;
-  const data = (more ? rows.slice(0, limit) : rows).map(({ _sort_key: _k, ...rest }) => rest);
-  const last = more ? rows[limit - 1] : undefined;
+function toPage<R extends { id: string; _sort_key: string | null }>(
+  listing: Listing,
+  rows: R[],
+  limit: number,
+) {
+  const page = pageOf(listing, rows, limit, bySortKey);
   return {
-    data,
-    next_cursor: last ? encodeCursor({ v: last._sort_key, id: last.id }) : null,
+    data: page.rows.map(({ _sort_key: _k, ...rest }) => rest),
+    next_cursor: page.next_cursor,
   };
 }
 
@@ -65,7 +77,8 @@ export async function searchCandidates(
   rawCursor?: string,
 ): Promise<Cached<{ data: ReturnType<typeof toListItem>[]; next_cursor: string | null }>> {
   if (!STAFF.includes(caller.appRole)) throw forbidden("Search is for admin, manager and finance");
-  const cursor = decodeCursor(rawCursor);
+  const listing = filters.q ? BY_RELEVANCE : BY_CREATED;
+  const cursor = decodeCursor(listing, rawCursor);
   const normalized = {
     q: filters.q?.toLowerCase(),
     ic: filters.ic,
@@ -89,6 +102,7 @@ export async function searchCandidates(
         async (tx) => {
           const rows = await searchCandidatesQuery(tx, normalized, cursor);
           const page = toPage(
+            listing,
             plain<(CandidateRecord & { _sort_key: string })[]>(rows),
             filters.limit,
           );
@@ -121,7 +135,7 @@ export function loadCandidate(caller: Caller, id: string): Promise<Cached<Candid
     });
     if (!row) throw notFound("Candidate");
     return plain<CandidateRecord>(row);
-  }, { ttl: CANDIDATE_TTL, tags: [candidateTag(id)] });
+  }, { ttl: CANDIDATE_TTL, tags: [candidateTag(id)], scope: loaderScope(caller) });
 }
 
 function loadBank(caller: Caller, id: string): Promise<BankRecord | null> {
@@ -130,7 +144,7 @@ function loadBank(caller: Caller, id: string): Promise<BankRecord | null> {
       readOnly: true,
     });
     return row ? plain<BankRecord>(row) : null;
-  }, { ttl: CANDIDATE_TTL, tags: [candidateTag(id)] });
+  }, { ttl: CANDIDATE_TTL, tags: [candidateTag(id)], scope: loaderScope(caller) });
 }
 
 /** One candidate for `caller`; 404 (never 403) for a crew member asking about someone else. */
@@ -157,10 +171,17 @@ export async function getOwnCandidate(caller: Caller) {
   return await getCandidate(caller, id);
 }
 
-/** Crew may only look at themselves: anything else is a 404, so existence does not leak. */
+/**
+ * A candidate's sub-resources exist only where the candidate does, for the caller: crew may only
+ * look at themselves (anything else is a 404, so existence does not leak), and staff get the
+ * same 404 as the detail route for an id that is no candidate (not an empty list).
+ */
 async function assertReachable(caller: Caller, id: string): Promise<void> {
-  if (caller.appRole !== "crew") return;
-  if ((await ownCandidateId(caller)) !== id) throw notFound("Candidate");
+  if (caller.appRole === "crew") {
+    if ((await ownCandidateId(caller)) !== id) throw notFound("Candidate");
+    return;
+  }
+  await loadCandidate(caller, id);
 }
 
 /**
@@ -174,14 +195,18 @@ export async function listAssignments(
   rawCursor?: string,
 ) {
   await assertReachable(caller, id);
-  const cursor: Cursor | null = decodeCursor(rawCursor);
+  const cursor = decodeCursor(ASSIGNMENTS, rawCursor);
   const scope = caller.appRole === "manager" ? `manager:${caller.id}` : "all";
   const key = cacheKey("candidate", id, "assignments", scope, limit, rawCursor ?? "");
   return await cache.getOrSetWithInfo(key, () =>
     asUser(caller.claims, async (tx) => {
       const rows = await assignmentsQuery(tx, id, limit, cursor);
-      return toPage(plain<{ id: string; _sort_key: string }[]>(rows), limit);
-    }, { readOnly: true }), { ttl: DETAIL_PART_TTL, tags: [candidateTag(id)] });
+      return toPage(ASSIGNMENTS, plain<{ id: string; _sort_key: string }[]>(rows), limit);
+    }, { readOnly: true }), {
+    ttl: DETAIL_PART_TTL,
+    tags: [candidateTag(id)],
+    scope: loaderScope(caller),
+  });
 }
 
 /** Earnings totals (reporting view) plus the live open amount; admin, finance, the candidate. */
@@ -190,5 +215,5 @@ export async function getEarnings(caller: Caller, id: string) {
   return await cache.getOrSetWithInfo(cacheKey("candidate", id, "earnings"), async () => {
     const [row] = await asUser(caller.claims, (tx) => earningsQuery(tx, id), { readOnly: true });
     return { candidate_id: id, ...plain<Record<string, unknown>>(row) };
-  }, { ttl: DETAIL_PART_TTL, tags: [candidateTag(id)] });
+  }, { ttl: DETAIL_PART_TTL, tags: [candidateTag(id)], scope: loaderScope(caller) });
 }

@@ -6,7 +6,7 @@
  */
 import type { Sql } from "postgres";
 import type { AppRole } from "../auth.ts";
-import type { Cursor } from "../schemas.ts";
+import type { Position } from "../cursor.ts";
 
 export type ClaimStatus = "draft" | "submitted" | "approved" | "rejected" | "paid";
 export type ClaimCategory = "transport" | "meals" | "accommodation" | "equipment" | "other";
@@ -65,7 +65,7 @@ export function listClaimsQuery(
   sql: Sql,
   scope: ClaimScope,
   f: ClaimFilters,
-  cursor: Cursor | null,
+  cursor: Position | null,
 ) {
   return sql`
     select ${claimColumns(sql, "e")}, e.created_at::text as _sort_key
@@ -77,7 +77,9 @@ export function listClaimsQuery(
        ${f.from ? sql`and e.created_at >= ${f.from}::date` : sql``}
        ${f.to ? sql`and e.created_at < ${f.to}::date + 1` : sql``}
        ${
-    cursor ? sql`and (e.created_at, e.id) < (${cursor.v}::timestamptz, ${cursor.id}::uuid)` : sql``
+    cursor
+      ? sql`and (e.created_at, e.id) < (${cursor.v}::text::timestamptz, ${cursor.id}::uuid)`
+      : sql``
   }
      order by e.created_at desc, e.id desc
      limit ${f.limit + 1}`;

@@ -5,7 +5,8 @@
 import { asServiceRole, asUser, type Tx } from "../db.ts";
 import { cache, cacheKey, projectTag } from "../cache.ts";
 import { notFound } from "../errors.ts";
-import { decodeCursor, encodeCursor } from "../schemas.ts";
+import { loaderScope } from "../caller.ts";
+import { bySortKey, decodeCursor, type Listing, pageOf } from "../cursor.ts";
 import type { Caller } from "./candidates-access.ts";
 import {
   claimDetailQuery,
@@ -98,6 +99,7 @@ export async function getClaim(caller: Caller, id: string) {
   }
   const found = await cache.getOrSetWithInfo(claimKey(id), () => loadClaim(caller, id), {
     ttl: CLAIM_TTL,
+    scope: loaderScope(caller),
     // The project tag: a manager change on the project must drop the manager check's input.
     tags: (claim) => [claimTag(id), projectTag(claim.project_id)],
   });
@@ -105,23 +107,23 @@ export async function getClaim(caller: Caller, id: string) {
   return found;
 }
 
+const LISTING: Listing = { list: "claims", sort: "created_at:desc", type: "timestamptz" };
+
 /** A page of claims the caller may see, newest first. */
 export async function listClaims(caller: Caller, filters: ClaimFilters, rawCursor?: string) {
-  const cursor = decodeCursor(rawCursor);
+  const cursor = decodeCursor(LISTING, rawCursor);
   const key = cacheKey("claims", "list", scopeOf(caller), JSON.stringify(filters), rawCursor ?? "");
   return await cache.getOrSetWithInfo(key, () =>
     readAll(caller, "list", async (tx) => {
       const rows = plain<{ id: string; _sort_key: string }[]>(
         await listClaimsQuery(tx, { appRole: caller.appRole, userId: caller.id }, filters, cursor),
       );
-      const more = rows.length > filters.limit;
-      const data = (more ? rows.slice(0, filters.limit) : rows).map(({ _sort_key, ...r }) => r);
-      const last = more ? rows[filters.limit - 1] : undefined;
+      const page = pageOf(LISTING, rows, filters.limit, bySortKey);
       return {
-        data,
-        next_cursor: last ? encodeCursor({ v: last._sort_key, id: last.id }) : null,
+        data: page.rows.map(({ _sort_key, ...r }) => r),
+        next_cursor: page.next_cursor,
       };
-    }), { ttl: LIST_TTL, tags: [LIST_TAG] });
+    }), { ttl: LIST_TTL, tags: [LIST_TAG], scope: loaderScope(caller) });
 }
 
 const STATUSES: ClaimStatus[] = ["draft", "submitted", "approved", "rejected", "paid"];
@@ -146,5 +148,5 @@ export async function claimsSummary(caller: Caller, projectId?: string) {
         };
       }
       return { project_id: projectId ?? null, by_status: byStatus };
-    }), { ttl: SUMMARY_TTL, tags: [SUMMARY_TAG] });
+    }), { ttl: SUMMARY_TTL, tags: [SUMMARY_TAG], scope: loaderScope(caller) });
 }

@@ -72,7 +72,9 @@ export function listPaymentsSql(tx: Tx, f: PaymentListFilter) {
        ${f.candidate_id ? tx`and candidate_id = ${f.candidate_id}::uuid` : tx``}
        ${f.status ? tx`and status = ${f.status}::public.payment_status` : tx``}
        ${
-    f.cursor ? tx`and (payment_date, id) < (${f.cursor.date}::date, ${f.cursor.id}::uuid)` : tx``
+    f.cursor
+      ? tx`and (payment_date, id) < (${f.cursor.date}::text::date, ${f.cursor.id}::uuid)`
+      : tx``
   }
      order by payment_date desc, id desc
      limit ${f.limit + 1}`;

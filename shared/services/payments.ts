@@ -7,7 +7,8 @@ import type { AuthUser } from "../auth.ts";
 import { cache } from "../cache.ts";
 import { asUser } from "../db.ts";
 import { badRequest, notFound } from "../errors.ts";
-import { type Cursor, decodeCursor, encodeCursor } from "../schemas.ts";
+import { loaderScope } from "../caller.ts";
+import { decodeCursor, type Listing, pageOf } from "../cursor.ts";
 import { canonicalJson } from "./idempotency.ts";
 import {
   detailTags,
@@ -42,6 +43,12 @@ export interface PaymentEntry {
 const DAY_MS = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/** `2026-02-10` → `2026-02-28`. */
+function lastDayOfMonth(day: string): string {
+  const [y, m] = day.split("-").map(Number);
+  return isoDay(Date.UTC(y, m, 0));
+}
+
 /**
  * The list's date window. Always bounded so the planner prunes partitions: by default the last
  * 12 months up to 92 days ahead (payroll is often dated in advance); `from` alone means one year
@@ -69,16 +76,11 @@ export interface ListQuery {
   cursor?: string;
 }
 
+const LISTING: Listing = { list: "payments", sort: "payment_date:desc", type: "date" };
+
 function cursorPosition(raw: string | undefined): PaymentListFilter["cursor"] {
-  const cursor: Cursor | null = decodeCursor(raw);
-  if (!cursor) return null;
-  if (typeof cursor.v !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(cursor.v)) {
-    throw badRequest("Invalid cursor", { cursor: "Not a cursor this API returned" });
-  }
-  if (!/^[0-9a-f-]{36}$/i.test(cursor.id)) {
-    throw badRequest("Invalid cursor", { cursor: "Not a cursor this API returned" });
-  }
-  return { date: cursor.v, id: cursor.id };
+  const cursor = decodeCursor(LISTING, raw);
+  return cursor && { date: cursor.v!, id: cursor.id };
 }
 
 /** Admin and finance see every payment alike; managers and crew each see their own slice. */
@@ -108,13 +110,12 @@ export async function listPayments(
       async (tx) => await listPaymentsSql(tx, filter),
       { readOnly: true },
     );
-    const data = rows.slice(0, filter.limit).map(toPaymentJson);
-    const last = data.at(-1);
-    const next_cursor = rows.length > filter.limit && last
-      ? encodeCursor({ v: last.payment_date, id: last.id })
-      : null;
-    return { data, next_cursor };
-  }, { ttl: LIST_TTL, tags: [LIST_TAG] });
+    const page = pageOf(LISTING, rows.map(toPaymentJson), filter.limit, (p) => ({
+      v: p.payment_date,
+      id: p.id,
+    }));
+    return { data: page.rows, next_cursor: page.next_cursor };
+  }, { ttl: LIST_TTL, tags: [LIST_TAG], scope: loaderScope(user) });
 }
 
 async function loadEntry(user: AuthUser, id: string): Promise<PaymentEntry | null> {
@@ -151,7 +152,7 @@ export async function getPayment(
     // Thrown, not cached: another caller may well be allowed to see this payment.
     if (!entry) throw notFound("Payment");
     return entry;
-  }, { ttl: PAYMENT_TTL, tags: (entry) => detailTags(entry.payment) });
+  }, { ttl: PAYMENT_TTL, tags: (entry) => detailTags(entry.payment), scope: loaderScope(user) });
   if (!maySee(user, value)) throw notFound("Payment");
   return { value: value.payment, source };
 }
@@ -164,7 +165,10 @@ export async function monthlySummary(
   value: { from: string; to: string; source: "mv" | "live"; months: MonthlySummaryLine[] };
   source: CacheSource;
 }> {
-  const { from, to } = dateWindow(range.from, range.to);
+  const window = dateWindow(range.from, range.to);
+  // Totals are per month: the answer covers whole months and says so.
+  const from = `${window.from.slice(0, 7)}-01`;
+  const to = lastDayOfMonth(window.to);
   const load = async () => {
     const rows = await asUser(
       callerClaims(user),
@@ -184,5 +188,6 @@ export async function monthlySummary(
   return await cache.getOrSetWithInfo(summaryKey(from, to), load, {
     ttl: SUMMARY_TTL,
     tags: [SUMMARY_TAG],
+    scope: loaderScope(user),
   });
 }

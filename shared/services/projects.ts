@@ -4,12 +4,12 @@
  * out, because RLS cannot see a cache hit.
  */
 import { asUser } from "../db.ts";
-import type { Caller } from "../caller.ts";
+import { type Caller, loaderScope } from "../caller.ts";
 import { cache, type CacheSource } from "../cache.ts";
 
 export type { CacheSource };
 import { AppError, notFound } from "../errors.ts";
-import { decodeCursor, encodeCursor } from "../schemas.ts";
+import { decodeCursor, pageOf } from "../cursor.ts";
 import { invalidating } from "../outbox.ts";
 import {
   crewProjectKey,
@@ -26,6 +26,7 @@ import {
   listProjectsQuery,
   lockProjectsQuery,
   projectDetailQuery,
+  projectListing,
   projectSummaryQuery,
   softDeleteProjectQuery,
   updateProjectsQuery,
@@ -93,26 +94,27 @@ export async function listProjects(
   caller: Caller,
   filters: ListFilters & { cursor?: string },
 ): Promise<{ value: ProjectPage; source: CacheSource }> {
-  const cursor = decodeCursor(filters.cursor);
+  const listing = projectListing(filters);
+  const cursor = decodeCursor(listing, filters.cursor);
   const scope = caller.appRole === "admin" || caller.appRole === "finance"
     ? "all"
     : `${caller.appRole}:${caller.id}`;
   const load = () =>
     asUser(caller.claims, async (tx) => {
       const rows = await listProjectsQuery(tx, caller, filters, cursor);
-      const more = rows.length > filters.limit;
-      const pageRows = more ? rows.slice(0, filters.limit) : rows;
-      const last = pageRows.at(-1);
+      const page = pageOf(listing, rows, filters.limit, (r) => ({
+        v: String(r._sort_key),
+        id: String(r.id),
+      }));
       return {
-        data: pageRows.map((r) => toProjectView(r, caller.appRole !== "crew")),
-        next_cursor: more && last
-          ? encodeCursor({ v: last._sort_key as string, id: last.id as string })
-          : null,
+        data: page.rows.map((r) => toProjectView(r, caller.appRole !== "crew")),
+        next_cursor: page.next_cursor,
       };
     }, { readOnly: true });
   return await cache.getOrSetWithInfo(listKey(scope, { ...filters }), load, {
     ttl: LIST_TTL,
     tags: [LIST_TAG],
+    scope: loaderScope(caller),
   });
 }
 
@@ -167,24 +169,11 @@ export async function getProject(
       { ttl: PROJECT_TTL, tags: [projectTag(id)] },
     );
   }
-  const options = { ttl: PROJECT_TTL, tags: [projectTag(id)] };
-  let result: { value: ProjectDetail; source: CacheSource };
-  try {
-    result = await cache.getOrSetWithInfo(
-      projectKey(id),
-      () => loadProjectDetail(caller, id),
-      options,
-    );
-  } catch (err) {
-    // A single-flight join may hand admin/finance the 404 of a manager's load for a project that
-    // manager does not own; their own read decides.
-    if (!(err instanceof AppError && err.status === 404) || caller.appRole === "manager") throw err;
-    result = await cache.getOrSetWithInfo(
-      projectKey(id),
-      () => loadProjectDetail(caller, id),
-      options,
-    );
-  }
+  const result = await cache.getOrSetWithInfo(
+    projectKey(id),
+    () => loadProjectDetail(caller, id),
+    { ttl: PROJECT_TTL, tags: [projectTag(id)], scope: loaderScope(caller) },
+  );
   if (caller.appRole === "manager" && result.value.project.manager_id !== caller.id) {
     throw notFound("Project");
   }

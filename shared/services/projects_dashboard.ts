@@ -5,6 +5,7 @@
  * so the documented staleness bound is view refresh (5 min) + cache TTL (60 s).
  */
 import { asUser } from "../db.ts";
+import { loaderScope } from "../caller.ts";
 import { cache } from "../cache.ts";
 import { dashboardMonthlyQuery, dashboardTotalsQuery } from "./projects_sql.ts";
 import { DASHBOARD_TAG, DASHBOARD_TTL, dashboardKey } from "./projects_cache.ts";
@@ -82,6 +83,6 @@ export async function getDashboard(
             : null,
         };
       }, { readOnly: true }),
-    { ttl: DASHBOARD_TTL, tags: [DASHBOARD_TAG] },
+    { ttl: DASHBOARD_TTL, tags: [DASHBOARD_TAG], scope: loaderScope(caller) },
   );
 }

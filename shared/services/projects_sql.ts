@@ -5,7 +5,7 @@
  * planner can pick the narrow index instead of filtering rows RLS would drop anyway.
  */
 import type { Sql } from "postgres";
-import type { Cursor } from "../schemas.ts";
+import type { Listing, Position } from "../cursor.ts";
 import { uuidLiteral } from "../db.ts";
 
 export type SortField = "start_date" | "created_at" | "title";
@@ -42,6 +42,15 @@ export function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
 }
 
+/** The listing a projects page belongs to: its cursor is valid only for the same sort. */
+export function projectListing(f: Pick<ListFilters, "sort" | "order">): Listing {
+  return {
+    list: "projects",
+    sort: `${f.sort}:${f.order}`,
+    type: f.sort === "title" ? "text" : f.sort === "start_date" ? "date" : "timestamptz",
+  };
+}
+
 /**
  * One page of live projects, `limit + 1` rows (the extra row tells whether a next page exists).
  * `_sort_key` is the sort value as text at full precision: a JS Date would drop created_at's
@@ -51,7 +60,7 @@ export function listProjectsQuery(
   sql: Sql,
   scope: ListScope,
   f: ListFilters,
-  cursor: Cursor | null,
+  cursor: Position | null,
 ) {
   const col = sql(`p.${f.sort}`);
   const cast = f.sort === "title"
@@ -85,8 +94,8 @@ export function listProjectsQuery(
        ${
     cursor
       ? (f.order === "asc"
-        ? sql`and (${col}, p.id) > (${cursor.v}${cast}, ${cursor.id}::uuid)`
-        : sql`and (${col}, p.id) < (${cursor.v}${cast}, ${cursor.id}::uuid)`)
+        ? sql`and (${col}, p.id) > (${cursor.v}::text${cast}, ${cursor.id}::uuid)`
+        : sql`and (${col}, p.id) < (${cursor.v}::text${cast}, ${cursor.id}::uuid)`)
       : sql``
   }
      order by ${col} ${dir}, p.id ${dir}

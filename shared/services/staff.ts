@@ -6,7 +6,8 @@
  */
 import { asUser } from "../db.ts";
 import { AppError, conflict, notFound, unprocessable } from "../errors.ts";
-import { decodeCursor, encodeCursor, maskIc } from "../schemas.ts";
+import { maskIc } from "../schemas.ts";
+import { decodeCursor, type Listing, pageOf } from "../cursor.ts";
 import { invalidating } from "../outbox.ts";
 import { projectChanges } from "./projects_cache.ts";
 import type { Caller } from "./projects.ts";
@@ -87,26 +88,27 @@ function toStaffView(row: Record<string, unknown>): StaffView {
   return view;
 }
 
+const STAFF_LISTING: Listing = { list: "project-staff", sort: "candidate_id:asc", type: "none" };
+
 /** One page of a project's staff (404 if the caller cannot see the project). */
 export async function listStaff(
   caller: Caller,
   projectId: string,
   query: { status?: StaffStatus; limit: number; cursor?: string },
 ): Promise<{ data: StaffView[]; next_cursor: string | null }> {
-  const cursor = decodeCursor(query.cursor);
+  const cursor = decodeCursor(STAFF_LISTING, query.cursor);
   return await asUser(caller.claims, async (tx) => {
     const [[project], rows] = await Promise.all([
       projectForStaffQuery(tx, projectId),
       listStaffQuery(tx, projectId, query.status, cursor, query.limit),
     ]);
     if (!project) throw notFound("Project");
-    const more = rows.length > query.limit;
-    const data = (more ? rows.slice(0, query.limit) : rows).map(toStaffView);
-    const last = data.at(-1);
-    return {
-      data,
-      next_cursor: more && last ? encodeCursor({ v: null, id: last.candidate_id }) : null,
-    };
+    // Ordered by candidate: the position is the candidate id, there is no other sort value.
+    const page = pageOf(STAFF_LISTING, rows, query.limit, (r) => ({
+      v: null,
+      id: r.candidate_id as string,
+    }));
+    return { data: page.rows.map(toStaffView), next_cursor: page.next_cursor };
   }, { readOnly: true });
 }
 

@@ -3,7 +3,7 @@
  * query-plan test can EXPLAIN exactly these statements. All run as the caller under RLS.
  */
 import type { Sql } from "postgres";
-import type { Cursor } from "../schemas.ts";
+import type { Position } from "../cursor.ts";
 
 export type StaffStatus = "invited" | "confirmed" | "cancelled" | "completed";
 
@@ -37,7 +37,7 @@ export function listStaffQuery(
   sql: Sql,
   projectId: string,
   status: StaffStatus | undefined,
-  cursor: Cursor | null,
+  cursor: Position | null,
   limit: number,
 ) {
   return sql`

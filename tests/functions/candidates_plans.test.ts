@@ -75,7 +75,7 @@ Deno.test({
           "by name, page 2",
           (tx) =>
             searchCandidatesQuery(tx, { q: "aminah", limit: 50 }, {
-              v: 0.5,
+              v: "0.5",
               id: w.crew.candidateId,
             }),
           "idx_candidates_full_name_trgm",

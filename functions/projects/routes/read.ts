@@ -40,6 +40,7 @@ readRoutes.openapi(
   route({
     method: "get",
     path: "/dashboard",
+    rateLimit: "expensive",
     roles: ["admin", "finance", "manager"],
     summary: "Dashboard totals",
     description: "From the materialized views (refreshed every 5 minutes), cached 60 s: totals " +

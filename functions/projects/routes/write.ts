@@ -43,6 +43,7 @@ writeRoutes.openapi(
   route({
     method: "post",
     path: "/batch",
+    rateLimit: "expensive",
     roles: ["admin", "manager"],
     summary: "Create and update up to 500 projects, all or nothing",
     description: "One transaction. Every broken rule is reported in `details` as " +
