@@ -7,7 +7,7 @@
  */
 import { createClient } from "@supabase/supabase-js";
 import { mintUserJwt } from "../scripts/stack/keys.ts";
-import { DEMO_USERS } from "../scripts/seed/demo_users.ts";
+import { DEMO_USERS } from "../scripts/seed/demo-users.ts";
 
 const env = Object.fromEntries(
   Deno.readTextFileSync(`${Deno.env.get("STACK_DIR") ?? ".stack/dev"}/env`)

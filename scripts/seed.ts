@@ -136,20 +136,20 @@ async function load(sql: Sql, sizes: SeedSizes): Promise<void> {
   await sql`set work_mem = '128MB'`;
   await sql`set maintenance_work_mem = '512MB'`;
 
-  await timed("users and managers", () => runFile(sql, "01_prepare.sql"));
-  await timed(`projects (${sizes.projects})`, () => runFile(sql, "02_projects.sql"));
+  await timed("users and managers", () => runFile(sql, "01-prepare.sql"));
+  await timed(`projects (${sizes.projects})`, () => runFile(sql, "02-projects.sql"));
   await timed(
     `candidates (${sizes.candidates}) + bank accounts`,
-    () => runFile(sql, "03_candidates.sql"),
+    () => runFile(sql, "03-candidates.sql"),
   );
-  await timed(`assignments (~${sizes.assignments})`, () => runFile(sql, "04_assignments.sql"));
+  await timed(`assignments (~${sizes.assignments})`, () => runFile(sql, "04-assignments.sql"));
   await timed(
     `payments (${sizes.payments})`,
-    () => inChunks(sql, "05_payments.sql", "payments", sizes.payments, PAYMENT_CHUNK),
+    () => inChunks(sql, "05-payments.sql", "payments", sizes.payments, PAYMENT_CHUNK),
   );
   await timed(
     `claims (${sizes.claims})`,
-    () => inChunks(sql, "06_claims.sql", "claims", sizes.claims, CLAIM_CHUNK),
+    () => inChunks(sql, "06-claims.sql", "claims", sizes.claims, CLAIM_CHUNK),
   );
   await sql`set session_replication_role = origin`;
 

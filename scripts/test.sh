@@ -32,10 +32,32 @@ finish() {
   exit $?
 }
 
+count_deno() { # name rc log: adds a deno test run's own pass/fail counts
+  local summary p f
+  summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$3" | tail -1)
+  if [ -n "$summary" ]; then
+    p=$(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$summary")
+    f=$(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$summary")
+    passed=$((passed + p)); failed=$((failed + f))
+    results+=("$1: $p passed, $f failed")
+    [ "$2" != 0 ] && [ "$f" = 0 ] && record "$1 exit code" "$2"
+  else
+    record "$1 (no summary)" 1
+  fi
+}
+
 echo "== static checks"
 "$DENO" fmt --check >/tmp/crew-fmt.log 2>&1; rc=$?; [ $rc = 0 ] || tail -30 /tmp/crew-fmt.log; record "deno fmt --check" $rc
 "$DENO" lint; record "deno lint" $?
 "$DENO" check functions/ shared/ scripts/ tests/ bench/ examples/; record "deno check" $?
+
+# The unit tier first and on its own: no stack, no stack env (a unit test that touched the
+# network would fail, not pass against a running service).
+echo "== deno test tests/unit (no stack)"
+env -u DB_POOLER_URL -u SUPABASE_DB_URL -u UPSTASH_REDIS_REST_URL -u UPSTASH_REDIS_REST_TOKEN \
+  -u UPSTASH_REDIS_URL -u UPSTASH_REDIS_TOKEN -u REDIS_URL \
+  "$DENO" test -A --no-check tests/unit 2>&1 | tee /tmp/crew-deno-unit.log
+count_deno "deno test tests/unit" "${PIPESTATUS[0]}" /tmp/crew-deno-unit.log
 
 echo "== local stack ($STACK_DIR, gateway :$API_PORT, postgres :$DB_PORT, pooler :$POOLER_PORT)"
 bash scripts/stack.sh reset >/dev/null 2>&1
@@ -51,19 +73,9 @@ export LOG_REQUESTS=0
 echo "== seed (small)"
 "$DENO" run -A scripts/seed.ts --scale small; rc=$?; record "seed small" $rc
 
-echo "== deno test"
-"$DENO" test -A --no-check tests/ 2>&1 | tee /tmp/crew-deno-test.log
-rc=${PIPESTATUS[0]}
-summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' /tmp/crew-deno-test.log | tail -1)
-if [ -n "$summary" ]; then
-  p=$(sed -E 's/.*\| ([0-9]+) passed.*/\1/' <<<"$summary")
-  f=$(sed -E 's/.*\| ([0-9]+) failed.*/\1/' <<<"$summary")
-  passed=$((passed + p)); failed=$((failed + f))
-  results+=("deno test: $p passed, $f failed")
-  [ "$rc" != 0 ] && [ "$f" = 0 ] && record "deno test exit code" "$rc"
-else
-  record "deno test (no summary)" 1
-fi
+echo "== deno test tests/integration tests/e2e"
+"$DENO" test -A --no-check tests/integration tests/e2e 2>&1 | tee /tmp/crew-deno-test.log
+count_deno "deno test" "${PIPESTATUS[0]}" /tmp/crew-deno-test.log
 
 echo "== pg_prove supabase/tests"
 PGPASSWORD=postgres pg_prove -v -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres supabase/tests/*.sql \

@@ -6,9 +6,17 @@
  * Keys: HS256 with `JWT_SECRET` (legacy / local), or the project's JWKS (`SUPABASE_JWKS` JSON, as
  * hosted projects provide, or `JWKS_URL`) for the asymmetric signing keys.
  */
-import { createLocalJWKSet, createRemoteJWKSet, type JWTPayload, jwtVerify } from "jose";
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  type JSONWebKeySet,
+  type JWTPayload,
+  jwtVerify,
+} from "jose";
 import { LRUCache } from "lru-cache";
-import { forbidden, unauthorized } from "./errors.ts";
+import { type AuthConfig, config } from "./config.ts";
+import { forbidden, unauthorized, unavailable } from "./errors.ts";
 
 export const APP_ROLES = ["admin", "manager", "finance", "crew"] as const;
 export type AppRole = typeof APP_ROLES[number];
@@ -29,25 +37,30 @@ export interface AuthUser {
 
 type Verify = (token: string) => Promise<JWTPayload>;
 
-function keyFromEnv(): Verify {
-  const jwks = Deno.env.get("SUPABASE_JWKS");
-  const jwksUrl = Deno.env.get("JWKS_URL");
-  const secret = Deno.env.get("JWT_SECRET");
-  const options = { algorithms: ["HS256", "RS256", "ES256", "EdDSA"] };
-  if (jwks) {
-    const set = createLocalJWKSet(JSON.parse(jwks));
-    return async (token) => (await jwtVerify(token, set, options)).payload;
-  }
-  if (jwksUrl) {
-    const set = createRemoteJWKSet(new URL(jwksUrl));
-    return async (token) => (await jwtVerify(token, set, options)).payload;
-  }
-  if (!secret) throw new Error("JWT_SECRET, SUPABASE_JWKS or JWKS_URL must be set");
-  const key = new TextEncoder().encode(secret);
-  return async (token) => (await jwtVerify(token, key, { algorithms: ["HS256"] })).payload;
+/**
+ * The verifier, built once from the config (which has already refused a missing or malformed
+ * key at start-up): HS256 tokens against `JWT_SECRET`, asymmetric ones against the project's
+ * JWKS (`SUPABASE_JWKS`, or fetched from `JWKS_URL`). Both kinds may be live at once while a
+ * project rotates from the legacy secret to signing keys.
+ */
+function verifierOf(auth: AuthConfig): Verify {
+  const secret = auth.jwtSecret ? new TextEncoder().encode(auth.jwtSecret) : undefined;
+  const set = auth.jwks
+    ? createLocalJWKSet(auth.jwks as unknown as JSONWebKeySet)
+    : auth.jwksUrl
+    ? createRemoteJWKSet(auth.jwksUrl)
+    : undefined;
+  const algorithms = [...(secret ? ["HS256"] : []), ...(set ? ["RS256", "ES256", "EdDSA"] : [])];
+  return async (token) =>
+    (await jwtVerify(token, async (header, jws) => {
+      if (header.alg === "HS256") {
+        if (secret) return secret;
+      } else if (set) return await set(header, jws);
+      throw new errors.JOSEAlgNotAllowed(`"${header.alg}" tokens are not accepted here`);
+    }, { algorithms })).payload;
 }
 
-let verifyKey: Verify | undefined;
+const verifyKey = verifierOf(config.auth);
 
 // A token is verified once per isolate and then served from memory until it expires: the same
 // client sends the same token on every call, and HMAC/ECDSA work is the largest fixed cost of a
@@ -77,10 +90,17 @@ export async function authenticate(authorization: string | undefined): Promise<A
   if (known) return known;
   let payload: Claims;
   try {
-    verifyKey ??= keyFromEnv();
     payload = await verifyKey(token) as Claims;
-  } catch {
-    throw unauthorized("Invalid or expired access token");
+  } catch (error) {
+    // A token that fails verification is the caller's problem; anything else (the JWKS endpoint
+    // unreachable) is ours, and must not pass for a bad token.
+    if (error instanceof errors.JOSEError && !(error instanceof errors.JWKSTimeout)) {
+      throw unauthorized("Invalid or expired access token");
+    }
+    console.error(
+      JSON.stringify({ level: "error", event: "jwt_keys_unavailable", error: String(error) }),
+    );
+    throw unavailable("The token could not be checked; retry shortly", 1, error);
   }
   const user = toUser(payload);
   const ttlMs = typeof payload.exp === "number" ? payload.exp * 1000 - Date.now() : 60_000;

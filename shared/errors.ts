@@ -1,10 +1,37 @@
 /**
  * The one error type of the backend. Everything a client may see as an error is an `AppError`;
  * the HTTP layer's single `onError` turns it into `{ error: { code, message, details }, request_id }`
- * with `status`. Anything else becomes a generic 500 (logged on the server only), so SQL text,
- * stack traces and personal data never reach a client.
+ * with the code's status. Anything else becomes a generic 500 (logged on the server only), so SQL
+ * text, stack traces and personal data never reach a client.
  */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 500 | 503 | 504;
+
+/**
+ * Every code a client may branch on, and its HTTP status: the one list (the OpenAPI documents
+ * publish it as the `code` enum of the error body).
+ */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  route_not_found: 404,
+  conflict: 409,
+  version_conflict: 409,
+  invalid_transition: 409,
+  unprocessable: 422,
+  idempotency_key_reused: 422,
+  rate_limited: 429,
+  internal_error: 500,
+  unavailable: 503,
+  db_unavailable: 503,
+  pool_exhausted: 503,
+  timeout: 504,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorStatus = typeof ERROR_STATUS[ErrorCode];
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
 
 export interface ErrorOptions {
   /** Per-field messages for validation errors, or other structured context safe to show. */
@@ -20,15 +47,15 @@ export interface ErrorOptions {
 /** A failure with a stable snake_case `code` that clients may branch on. */
 export class AppError extends Error {
   readonly status: ErrorStatus;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly details?: Record<string, unknown>;
   readonly retryAfter?: number;
   readonly headers?: Record<string, string>;
 
-  constructor(status: ErrorStatus, code: string, message: string, options: ErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, { cause: options.cause });
     this.name = "AppError";
-    this.status = status;
+    this.status = ERROR_STATUS[code];
     this.code = code;
     this.details = options.details;
     this.retryAfter = options.retryAfter;
@@ -50,19 +77,29 @@ export class AppError extends Error {
 
 /** Helpers so call sites read as the rule they enforce. */
 export const badRequest = (message: string, details?: Record<string, unknown>) =>
-  new AppError(400, "bad_request", message, { details });
+  new AppError("bad_request", message, { details });
 export const validationFailed = (details: Record<string, unknown>) =>
-  new AppError(400, "validation_failed", "The request is not valid", { details });
+  new AppError("validation_failed", "The request is not valid", { details });
 export const unauthorized = (message = "Missing or invalid access token") =>
-  new AppError(401, "unauthorized", message);
-export const forbidden = (message = "You may not do this") =>
-  new AppError(403, "forbidden", message);
-export const notFound = (what = "Resource") => new AppError(404, "not_found", `${what} not found`);
+  new AppError("unauthorized", message);
+export const forbidden = (message = "You may not do this") => new AppError("forbidden", message);
+export const notFound = (what = "Resource") => new AppError("not_found", `${what} not found`);
 export const conflict = (message: string, details?: Record<string, unknown>) =>
-  new AppError(409, "conflict", message, { details });
+  new AppError("conflict", message, { details });
 export const unprocessable = (message: string, details?: Record<string, unknown>) =>
-  new AppError(422, "unprocessable", message, { details });
+  new AppError("unprocessable", message, { details });
 export const unavailable = (message: string, retryAfter = 1, cause?: unknown) =>
-  new AppError(503, "unavailable", message, { retryAfter, cause });
+  new AppError("unavailable", message, { retryAfter, cause });
 export const timedOut = (message = "The operation took too long", cause?: unknown) =>
-  new AppError(504, "timeout", message, { cause });
+  new AppError("timeout", message, { cause });
+/**
+ * A status move the state machine does not allow, or a write the row's status forbids — the one
+ * builder: the database's refusals (shared/db/errors.ts) and the services' zero-row answers
+ * both come here. `message` defaults to "… cannot move from <from> to <to>".
+ */
+export const invalidTransition = (
+  what: string,
+  from: string,
+  to: string,
+  message = `A ${what} cannot move from ${from} to ${to}`,
+) => new AppError("invalid_transition", message, { details: { from, to } });

@@ -8,7 +8,7 @@ function find(scenarios: ScenarioResult[], id: string): ScenarioResult | undefin
   return scenarios.find((s) => s.id === id);
 }
 
-/** The ids run.ts gives the scenarios the ratios and targets compare. */
+/** Scenario ids (from bench/lib/workloads.ts, ceilings.ts) that ratios and targets compare. */
 export const IDS = {
   helloDirect: (seed: string) => `ceiling/hello/direct/c50@${seed}`,
   helloGateway: (seed: string) => `ceiling/hello/gateway/c50@${seed}`,

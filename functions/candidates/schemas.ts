@@ -1,12 +1,59 @@
 /**
- * Request and response schemas of the candidates function. Input schemas shared with the service
- * (the import validates rows itself) live in shared/services/candidates-input.ts.
+ * Request and response schemas of the candidates function: they validate at the boundary and
+ * feed the OpenAPI document. The IC rule itself is the service's (icBirthDate).
  */
 import { z } from "@hono/zod-openapi";
 import { Money, page, PageQuery } from "../../shared/schemas.ts";
-import { IcNumber } from "../../shared/services/candidates-input.ts";
+import {
+  icBirthDate,
+  IMPORT_MAX_ROWS,
+  normalizeIc,
+} from "../../shared/services/candidates/index.ts";
+
+/** An IC number as clients send it; parses to the normalized 12 digits. */
+export const IcNumber = z.string()
+  .max(20)
+  .transform(normalizeIc)
+  .pipe(
+    z.string()
+      .regex(/^\d{12}$/, "An IC number has 12 digits (dashes allowed), e.g. 900101-14-5678")
+      .refine((ic) => icBirthDate(ic) !== null, "The first 6 digits must be a real birth date"),
+  )
+  .openapi({ type: "string", example: "900101-14-5678" });
 
 const Status = z.enum(["active", "inactive", "blacklisted"]);
+const Phone = z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, "Use digits, spaces, dashes, +");
+const Email = z.email().max(200);
+const Skills = z.array(z.string().trim().min(1).max(50)).max(50);
+const FullName = z.string().trim().min(1).max(200);
+
+/** A new candidate (also one row of a bulk import). */
+export const CandidateCreate = z.strictObject({
+  full_name: FullName,
+  ic_number: IcNumber,
+  phone: Phone.nullable().optional(),
+  email: Email.nullable().optional(),
+  status: Status.optional(),
+  skills: Skills.optional(),
+}).openapi("CandidateCreate");
+
+/** A partial update. `ic_number` and `user_id` are admin-only; crew may change only SELF_FIELDS. */
+export const CandidatePatch = z.strictObject({
+  full_name: FullName.optional(),
+  ic_number: IcNumber.optional(),
+  phone: Phone.nullable().optional(),
+  email: Email.nullable().optional(),
+  status: Status.optional(),
+  skills: Skills.optional(),
+  user_id: z.uuid().nullable().optional(),
+}).refine((p) => Object.keys(p).length > 0, "Send at least one field").openapi("CandidatePatch");
+
+/** Bank details (PUT replaces them). */
+export const BankDetails = z.strictObject({
+  bank_name: z.string().trim().min(2).max(100),
+  account_number: z.string().trim().regex(/^\d{6,20}$/, "6 to 20 digits"),
+  account_holder: z.string().trim().min(1).max(200),
+}).openapi("BankDetails");
 
 /** `GET /candidates?q=&ic=&status=&skills=a,b&limit=&cursor=` */
 export const SearchQuery = z.strictObject({
@@ -80,7 +127,7 @@ export const Earnings = z.object({
 }).openapi("Earnings");
 
 export const ImportBody = z.strictObject({
-  rows: z.array(z.unknown()).min(1).max(5000)
+  rows: z.array(z.unknown()).min(1).max(IMPORT_MAX_ROWS)
     .openapi({ description: "CandidateCreate objects; validated row by row" }),
 });
 

@@ -5,7 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { IsoDate, page, PageQuery, PositiveMoney, Uuid } from "../../shared/schemas.ts";
-import { PAYMENT_METHODS, PAYMENT_STATUSES } from "../../shared/services/payments-types.ts";
+import { PAYMENT_METHODS, PAYMENT_STATUSES } from "../../shared/services/payments/index.ts";
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
 

@@ -3,7 +3,7 @@
  * one example call. Reads the stack env exported by scripts/start.sh.
  */
 import { mintUserJwt } from "./keys.ts";
-import { DEMO_USERS } from "../seed/demo_users.ts";
+import { DEMO_USERS } from "../seed/demo-users.ts";
 
 const env = (name: string) => Deno.env.get(name) ?? "";
 

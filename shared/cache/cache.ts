@@ -3,58 +3,23 @@
  * (`getOrSet`), write-through (`set`), O(1) invalidation by key and tag, single-flight loads and
  * lease-guarded fills. It never throws into a handler except a loader's own error.
  */
-import { type CacheOptions, type ResolvedCacheOptions, resolveOptions } from "./config.ts";
+import { type CacheOptions, type ResolvedCacheOptions, resolveOptions } from "./options.ts";
 import { CACHE_SCHEMA_VERSION } from "./keys.ts";
 import { L1Store } from "./l1.ts";
 import { L2Store, type Lease, type RecordedInvalidation } from "./l2.ts";
-import { CacheStats, type CacheStatsSnapshot, round } from "./stats.ts";
+import { Flights, type Loaded } from "./flights.ts";
+import { CacheStats, type CacheStatsSnapshot } from "./stats.ts";
 import type { BreakerState } from "./breaker.ts";
+import {
+  type CacheSetOptions,
+  type GetOrSetOptions,
+  type InvalidateOptions,
+  type Normalized,
+  normalizeOptions,
+  type Tier,
+} from "./types.ts";
 
-/** Where a value came from; handlers can send it as `x-cache`. */
-export type CacheSource = "l1" | "l2" | "loader" | "joined";
-
-export interface CacheSetOptions {
-  /** Seconds in L2 (and the upper bound for L1). */
-  ttl?: number;
-  /** Invalidating any of these tags drops the entry. */
-  tags?: readonly string[];
-  /** Seconds in L1 (default the cache's L1 TTL, never more than `ttl`). */
-  l1Ttl?: number;
-}
-
-export interface GetOrSetOptions<T> extends Omit<CacheSetOptions, "tags"> {
-  /** Fixed tags, or tags computed from the loaded value (e.g. one per row of a list). */
-  tags?: readonly string[] | ((value: T) => readonly string[]);
-  /**
-   * Who the loader runs as (e.g. `admin`, `manager:<id>`): concurrent misses join one load only
-   * within the same scope, so nobody is handed an outcome — a 404 from RLS, say — that was
-   * computed under someone else's rights. Hits are not affected (entries are shared as before).
-   */
-  scope?: string;
-}
-
-export interface InvalidateOptions {
-  keys?: readonly string[];
-  tags?: readonly string[];
-  /** The id of this invalidation's row in the database outbox (see shared/outbox.ts). */
-  outboxId?: string;
-}
-
-interface Flight {
-  /** The cache key (flights are indexed by key and scope). */
-  key: string;
-  promise: Promise<{ json: string; source: CacheSource }>;
-  tags?: GetOrSetOptions<unknown>["tags"];
-  /** Set when the loaded value cannot be JSON (json is then ""): handed out as is. */
-  raw?: { value: unknown };
-}
-
-type Normalized<T> = {
-  ttlMs: number;
-  l1TtlMs: number;
-  tags?: GetOrSetOptions<T>["tags"];
-  scope?: string;
-};
+export type { CacheSetOptions, GetOrSetOptions, InvalidateOptions, Tier };
 
 /** A two-tier cache instance. Build with `createCache`; the app uses the `cache` singleton. */
 export class Cache {
@@ -64,7 +29,7 @@ export class Cache {
   private readonly stats = new CacheStats();
   private readonly l1: L1Store | null;
   private readonly l2: L2Store | null;
-  private readonly flights = new Map<string, Flight>();
+  private readonly flights = new Flights();
 
   constructor(options: CacheOptions = {}) {
     this.options = resolveOptions(options);
@@ -148,7 +113,7 @@ export class Cache {
     key: string,
     loader: () => Promise<T> | T,
     options?: number | GetOrSetOptions<T>,
-  ): Promise<{ value: T; source: CacheSource }> {
+  ): Promise<{ value: T; source: Tier }> {
     this.stats.requests++;
     if (!this.options.enabled) {
       const value = await this.runLoader(loader);
@@ -159,23 +124,14 @@ export class Cache {
     if (local !== undefined) return { value: JSON.parse(local), source: "l1" };
 
     const o = this.normalize(options);
-    const flightKey = o.scope === undefined ? key : `${key}\u0000${o.scope}`;
-    const joined = this.flights.get(flightKey);
-    if (joined) {
-      this.stats.joins++;
-      const { json } = await joined.promise;
-      return { value: json === "" ? joined.raw?.value as T : JSON.parse(json), source: "joined" };
-    }
-    const flight: Flight = { key, tags: o.tags as Flight["tags"], promise: undefined! };
-    flight.promise = this.load(key, loader, o, (value) => flight.raw = { value });
-    this.flights.set(flightKey, flight);
-    try {
-      const { json, source } = await flight.promise;
-      // Unserializable values (never cached) are handed back as the loader made them.
-      return { value: json === "" ? flight.raw?.value as T : JSON.parse(json), source };
-    } finally {
-      if (this.flights.get(flightKey) === flight) this.flights.delete(flightKey);
-    }
+    const r = await this.flights.run(
+      key,
+      o.scope,
+      o.tags,
+      (keepRaw) => this.load(key, loader, o, keepRaw),
+    );
+    if (r.joined) this.stats.joins++;
+    return { value: r.value, source: r.source };
   }
 
   /** Write-through: puts `value` in both tiers now, so the next read is a hit. */
@@ -186,7 +142,7 @@ export class Cache {
     const json = this.serialize(value);
     // Older loads of this key (local or in flight) must not overwrite the new value.
     this.l1?.invalidate([key], []);
-    this.dropFlights((f) => f.key === key);
+    this.flights.drop([key], []);
     if (json === undefined) {
       await this.l2?.invalidate([key], []);
       return;
@@ -206,10 +162,7 @@ export class Cache {
     if (keys.length === 0 && tags.length === 0) return;
     this.stats.invalidations++;
     this.l1?.invalidate(keys, tags);
-    this.dropFlights((f) =>
-      keys.includes(f.key) ||
-      (tags.length > 0 && (typeof f.tags === "function" || !!f.tags?.some((t) => tags.includes(t))))
-    );
+    this.flights.drop(keys, tags);
     await this.l2?.invalidate(keys, tags, what.outboxId ? [what.outboxId] : []);
   }
 
@@ -245,41 +198,13 @@ export class Cache {
 
   /** Counters since start or the last `resetStats()`. */
   getStats(): CacheStatsSnapshot {
-    const s = this.stats;
-    const hits = s.l1Hits + s.l2Hits + s.joins;
-    return {
-      requests: s.requests,
-      hits,
-      hitRate: s.requests === 0 ? 0 : round((hits / s.requests) * 100),
-      l1: {
-        hits: s.l1Hits,
-        misses: s.l1Misses,
-        entries: this.l1?.entries ?? 0,
-        bytes: this.l1?.bytes ?? 0,
+    return this.stats.snapshot({
+      l1: this.l1,
+      l2: this.l2 && {
+        breaker: this.l2.breaker,
+        pendingInvalidations: this.l2.pendingInvalidations,
       },
-      l2: {
-        enabled: this.l2 !== null,
-        hits: s.l2Hits,
-        misses: s.l2Misses,
-        writes: s.l2Writes,
-        errors: s.l2Errors,
-        timeouts: s.l2Timeouts,
-        breaker: this.l2?.breaker.state ?? "disabled",
-        breakerOpens: this.l2?.breaker.opens ?? 0,
-        latencyMs: s.latency(),
-        latencyBuckets: s.latencyBuckets(),
-      },
-      loaderCalls: s.loaderCalls,
-      loaderErrors: s.loaderErrors,
-      joins: s.joins,
-      fallbacks: s.fallbacks,
-      staleSetsRejected: s.staleSetsRejected,
-      invalidations: s.invalidations,
-      pendingInvalidations: this.l2?.pendingInvalidations ?? 0,
-      outbox: { applied: s.replayApplied, skipped: s.replaySkipped },
-      epochChanges: s.epochChanges,
-      unserializable: s.unserializable,
-    };
+    });
   }
 
   /** Zeroes the counters (not the cached data). */
@@ -291,11 +216,6 @@ export class Cache {
   /** Empties this isolate's L1 (Redis keeps its entries). */
   clearLocal(): void {
     this.l1?.clear();
-  }
-
-  /** Forgets loads in flight that `which` picks: later misses start a fresh load. */
-  private dropFlights(which: (f: Flight) => boolean): void {
-    for (const [k, f] of this.flights) if (which(f)) this.flights.delete(k);
   }
 
   private readL1(key: string): string | undefined {
@@ -312,7 +232,7 @@ export class Cache {
     loader: () => Promise<T> | T,
     o: Normalized<T>,
     keepRaw: (value: T) => void,
-  ): Promise<{ json: string; source: CacheSource }> {
+  ): Promise<Loaded> {
     const mark = this.l1?.mark();
     const started = performance.now();
     let lease: Lease | undefined;
@@ -367,15 +287,10 @@ export class Cache {
   }
 
   private normalize<T>(options?: number | GetOrSetOptions<T> | CacheSetOptions): Normalized<T> {
-    const o = typeof options === "number" ? { ttl: options } : options ?? {};
-    const ttlSeconds = o.ttl ?? this.options.defaultTtlSeconds;
-    const l1Seconds = Math.min(o.l1Ttl ?? this.options.l1TtlSeconds, ttlSeconds);
-    return {
-      ttlMs: ttlSeconds * 1000,
-      l1TtlMs: l1Seconds * 1000,
-      tags: o.tags as GetOrSetOptions<T>["tags"],
-      scope: "scope" in o ? o.scope : undefined,
-    };
+    return normalizeOptions(options, {
+      ttlSeconds: this.options.defaultTtlSeconds,
+      l1TtlSeconds: this.options.l1TtlSeconds,
+    });
   }
 }
 

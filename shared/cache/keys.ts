@@ -40,6 +40,32 @@ export function listKey(kind: string, params: Record<string, KeyPart | KeyPart[]
   return `${kind}:list:${query}`;
 }
 
+/**
+ * A key kept once per visibility scope: `scopedKey(listKey("projects", q), "manager:<id>")`.
+ * The scope goes last, behind a separator no encoded part contains.
+ */
+export function scopedKey(key: string, scope: string): string {
+  return `${key}@${part(scope)}`;
+}
+
+/**
+ * A list key for a query that may hold personal data (an IC number searched for): the same
+ * sorted query string as `listKey`, but only its SHA-256 goes into the key.
+ */
+export async function privateListKey(
+  kind: string,
+  params: Record<string, KeyPart | KeyPart[]> = {},
+): Promise<string> {
+  const query = listKey(kind, params).slice(`${kind}:list:`.length);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(query));
+  const hex = Array.from(
+    new Uint8Array(digest).slice(0, 16),
+    (b) => b.toString(16).padStart(2, "0"),
+  )
+    .join("");
+  return `${kind}:list:h=${hex}`;
+}
+
 /** The tag of one row: `cacheTag("project", id)` → `project:<id>`. */
 export function cacheTag(kind: string, id: KeyPart): string {
   return `${kind}:${part(id)}`;

@@ -5,47 +5,14 @@
  */
 import { Redis } from "@upstash/redis";
 import { CircuitBreaker } from "./breaker.ts";
+import { guardedCall } from "./l2-call.ts";
+import { PendingInvalidations } from "./pending.ts";
 import { INVALIDATE_SCRIPT, READ_SCRIPT, WRITE_SCRIPT } from "./scripts.ts";
 import type { CacheStats } from "./stats.ts";
+import type { L2Options, L2Read, L2Write, Lease, RecordedInvalidation } from "./types.ts";
 
-export interface L2Options {
-  url: string;
-  token: string;
-  /** `crew:v1:` — every Redis key starts with it. */
-  prefix: string;
-  timeoutMs: number;
-  breakerThreshold: number;
-  breakerOpenMs: number;
-  /** How long a miss's lease stays valid; loads that take longer are not written back. */
-  leaseMs: number;
-}
+export type { L2Options, L2Read, L2Write, Lease, RecordedInvalidation };
 
-/** A miss's permission to fill: the sequence value and the Redis dataset (epoch) it came from. */
-export interface Lease {
-  seq: string;
-  epoch: string;
-}
-
-export type L2Read =
-  | { kind: "hit"; data: string; tags: string[] }
-  | { kind: "miss"; lease?: Lease }
-  | { kind: "unavailable" };
-
-export type L2Write = "stored" | "rejected" | "unavailable";
-
-/** An invalidation recorded in the database outbox, as the replayer hands it over. */
-export interface RecordedInvalidation {
-  id: string;
-  keys: readonly string[];
-  tags: readonly string[];
-}
-
-class L2Timeout extends Error {}
-
-/** Most pending invalidations kept while L2 is down; beyond that the oldest are dropped. */
-const MAX_PENDING = 10_000;
-/** Keys + tags per replay call: a bounded script, well inside one L2 timeout. */
-const REPLAY_BATCH = 200;
 /** How long an outbox marker says "applied" (the outbox keeps rows for far less). */
 const MARKER_MS = 10 * 60_000;
 
@@ -64,10 +31,7 @@ export class L2Store {
   /** The epoch this isolate proposes if Redis has none yet. */
   private readonly proposedEpoch = crypto.randomUUID();
   private epoch: string | undefined;
-  private pendingKeys = new Set<string>();
-  private pendingTags = new Set<string>();
-  private pendingMarkers = new Set<string>();
-  private replaying: Promise<void> | null = null;
+  private readonly pending = new PendingInvalidations();
 
   constructor(private readonly options: L2Options, private readonly stats: CacheStats) {
     this.redis = new Redis({
@@ -91,7 +55,7 @@ export class L2Store {
   }
 
   get pendingInvalidations(): number {
-    return this.pendingKeys.size + this.pendingTags.size;
+    return this.pending.size;
   }
 
   /** Whether a call would go to Redis now (breaker closed, or half-open: the call probes). */
@@ -110,7 +74,7 @@ export class L2Store {
   /** Ends an outage: sends what this isolate still owes Redis, then lets calls through again. */
   async recovered(): Promise<boolean> {
     await this.replayPending(true);
-    if (this.pendingInvalidations > 0 || this.pendingMarkers.size > 0) return false;
+    if (this.pending.owed) return false;
     this.breaker.success();
     return true;
   }
@@ -178,7 +142,7 @@ export class L2Store {
     );
     if (reply === undefined) {
       // A write-through that failed may leave an older value in Redis: drop it once L2 is back.
-      if (lease === undefined) this.remember([key], [], []);
+      if (lease === undefined) this.pending.add([key], [], []);
       return "unavailable";
     }
     if (reply === 1) {
@@ -199,7 +163,7 @@ export class L2Store {
   ): Promise<boolean> {
     if (keys.length === 0 && tags.length === 0) return true;
     const ok = await this.send(keys, tags, markers, false) !== undefined;
-    if (!ok) this.remember(keys, tags, markers);
+    if (!ok) this.pending.add(keys, tags, markers);
     return ok;
   }
 
@@ -244,15 +208,14 @@ export class L2Store {
 
   /** True once nothing is owed to Redis; starts (or joins) the replay and waits ≤ one timeout. */
   private async replayed(): Promise<boolean> {
-    const owed = () => this.pendingInvalidations > 0 || this.pendingMarkers.size > 0;
-    if (!owed()) return true;
+    if (!this.pending.owed) return true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
       this.replayPending(),
       new Promise((done) => timer = setTimeout(done, this.options.timeoutMs)),
     ]);
     clearTimeout(timer);
-    return !owed();
+    return !this.pending.owed;
   }
 
   private seeEpoch(epoch: string): void {
@@ -290,81 +253,20 @@ export class L2Store {
     );
   }
 
-  private remember(
-    keys: readonly string[],
-    tags: readonly string[],
-    markers: readonly string[],
-  ): void {
-    for (const k of keys) this.pendingKeys.add(k);
-    for (const t of tags) this.pendingTags.add(t);
-    for (const m of markers) this.pendingMarkers.add(m);
-    for (const set of [this.pendingKeys, this.pendingTags, this.pendingMarkers]) {
-      for (const oldest of set) {
-        if (set.size <= MAX_PENDING) break;
-        set.delete(oldest);
-      }
-    }
-  }
-
-  /** Sends what this isolate owes Redis, in bounded batches; stops at the first failure. */
+  /** Sends what this isolate owes Redis (see PendingInvalidations). */
   private replayPending(supervised = false): Promise<void> {
-    this.replaying ??= (async () => {
-      while (this.pendingInvalidations > 0 || this.pendingMarkers.size > 0) {
-        const keys = [...this.pendingKeys].slice(0, REPLAY_BATCH);
-        const tags = [...this.pendingTags].slice(0, REPLAY_BATCH - keys.length);
-        const last = keys.length === this.pendingKeys.size &&
-          tags.length === this.pendingTags.size;
-        // Markers go with the last batch: only then is everything they stand for applied.
-        const markers = last ? [...this.pendingMarkers] : [];
-        if (await this.send(keys, tags, markers, false, supervised) === undefined) return;
-        for (const k of keys) this.pendingKeys.delete(k);
-        for (const t of tags) this.pendingTags.delete(t);
-        for (const m of markers) this.pendingMarkers.delete(m);
-      }
-    })().finally(() => {
-      this.replaying = null;
-    });
-    return this.replaying;
+    return this.pending.replay(async (keys, tags, markers) =>
+      await this.send(keys, tags, markers, false, supervised) !== undefined
+    );
   }
 
-  /**
-   * Runs one Redis call under breaker + timeout; `undefined` means "L2 unavailable". A
-   * `supervised` call goes out whatever the breaker says and leaves it as it is.
-   */
-  private async call<T>(fn: () => Promise<T>, supervised = false): Promise<T | undefined> {
-    if (!supervised && !this.breaker.allow()) return undefined;
-    const started = performance.now();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let pending: Promise<T>;
-    try {
-      pending = fn();
-    } catch {
-      this.stats.l2Errors++;
-      if (!supervised) this.breaker.failure();
-      return undefined;
-    }
-    // The loser of the race must not surface later as an unhandled rejection.
-    pending.catch(() => {});
-    try {
-      const result = await Promise.race([
-        pending,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new L2Timeout()), this.options.timeoutMs);
-        }),
-      ]);
-      this.stats.recordLatency(performance.now() - started);
-      if (!supervised) this.breaker.success();
-      return result;
-    } catch (error) {
-      const timedOut = error instanceof L2Timeout ||
-        (error instanceof DOMException && error.name === "TimeoutError");
-      if (timedOut) this.stats.l2Timeouts++;
-      else this.stats.l2Errors++;
-      if (!supervised) this.breaker.failure();
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
+  /** One Redis call under breaker and timeout; `undefined` means "L2 unavailable". */
+  private call<T>(fn: () => Promise<T>, supervised = false): Promise<T | undefined> {
+    return guardedCall(
+      { breaker: this.breaker, stats: this.stats, timeoutMs: this.options.timeoutMs },
+      fn,
+      supervised,
+    );
   }
 
   private entryKey(key: string): string {

@@ -17,7 +17,7 @@
  *   could look newer than every fresh version: a write with a lease of another epoch is refused,
  *   and the client learns of the new epoch from every read (see `L2Store.onEpochChange`).
  * - Outbox markers `<prefix>#o:<id>`: an invalidation recorded in the database's outbox (see
- *   shared/outbox.ts) sets its marker when applied, so the replayer skips what the writer itself
+ *   shared/cache/outbox.ts) sets its marker when applied, so the replayer skips what the writer itself
  *   already applied.
  */
 

@@ -1,6 +1,12 @@
 /** Counters behind `cache.getStats()`. */
 import type { BreakerState } from "./breaker.ts";
 
+/** What a snapshot reads from the tiers besides the counters. */
+export interface TierInfo {
+  l1: { entries: number; bytes: number } | null;
+  l2: { breaker: { state: BreakerState; opens: number }; pendingInvalidations: number } | null;
+}
+
 /** A point-in-time copy of the cache's counters. */
 export interface CacheStatsSnapshot {
   /** Reads asked of the cache (`get`, `getOrSet`, `getOrSetWithInfo`). */
@@ -120,6 +126,44 @@ export class CacheStats {
     });
     out.le_inf = running + this.buckets[LATENCY_BOUNDS_MS.length];
     return out;
+  }
+
+  /** The snapshot `cache.getStats()` returns. */
+  snapshot({ l1, l2 }: TierInfo): CacheStatsSnapshot {
+    const hits = this.l1Hits + this.l2Hits + this.joins;
+    return {
+      requests: this.requests,
+      hits,
+      hitRate: this.requests === 0 ? 0 : round((hits / this.requests) * 100),
+      l1: {
+        hits: this.l1Hits,
+        misses: this.l1Misses,
+        entries: l1?.entries ?? 0,
+        bytes: l1?.bytes ?? 0,
+      },
+      l2: {
+        enabled: l2 !== null,
+        hits: this.l2Hits,
+        misses: this.l2Misses,
+        writes: this.l2Writes,
+        errors: this.l2Errors,
+        timeouts: this.l2Timeouts,
+        breaker: l2?.breaker.state ?? "disabled",
+        breakerOpens: l2?.breaker.opens ?? 0,
+        latencyMs: this.latency(),
+        latencyBuckets: this.latencyBuckets(),
+      },
+      loaderCalls: this.loaderCalls,
+      loaderErrors: this.loaderErrors,
+      joins: this.joins,
+      fallbacks: this.fallbacks,
+      staleSetsRejected: this.staleSetsRejected,
+      invalidations: this.invalidations,
+      pendingInvalidations: l2?.pendingInvalidations ?? 0,
+      outbox: { applied: this.replayApplied, skipped: this.replaySkipped },
+      epochChanges: this.epochChanges,
+      unserializable: this.unserializable,
+    };
   }
 
   latency(): CacheStatsSnapshot["l2"]["latencyMs"] {

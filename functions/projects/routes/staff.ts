@@ -3,15 +3,14 @@
  * change and remove. Admin, and managers on their own projects; finance may list.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { type AppEnv, jsonBody, jsonResponse, route, timed } from "../../../shared/http.ts";
+import { type AppEnv, handle, jsonBody, jsonResponse, route } from "../../../shared/http/index.ts";
 import { IdParam } from "../../../shared/schemas.ts";
-import { toCaller } from "../../../shared/services/projects.ts";
 import {
   assignStaff,
   listStaff,
   removeStaff,
   updateStaff,
-} from "../../../shared/services/staff.ts";
+} from "../../../shared/services/staff/index.ts";
 import {
   Staff,
   StaffAssign,
@@ -35,12 +34,8 @@ staffRoutes.openapi(
     responses: { 200: jsonResponse(StaffPage, "A page of assignments") },
   }),
   async (c) => {
-    const page = await timed(
-      c.get("timings"),
-      "db",
-      () => listStaff(toCaller(c.get("user")), c.req.valid("param").id, c.req.valid("query")),
-    );
-    return c.json(page, 200);
+    const { id } = c.req.valid("param");
+    return c.json(await handle(c, "db", (me) => listStaff(me, id, c.req.valid("query"))), 200);
   },
 );
 
@@ -62,18 +57,9 @@ staffRoutes.openapi(
     },
   }),
   async (c) => {
-    const input = c.req.valid("json");
-    const result = await timed(
-      c.get("timings"),
-      "db",
-      () =>
-        assignStaff(
-          toCaller(c.get("user")),
-          c.req.valid("param").id,
-          input.candidates,
-          input.on_conflict,
-        ),
-    );
+    const { id } = c.req.valid("param");
+    const { candidates, on_conflict } = c.req.valid("json");
+    const result = await handle(c, "db", (me) => assignStaff(me, id, candidates, on_conflict));
     return c.json(result, 201);
   },
 );
@@ -91,11 +77,7 @@ staffRoutes.openapi(
   }),
   async (c) => {
     const { id, staffId } = c.req.valid("param");
-    const staff = await timed(
-      c.get("timings"),
-      "db",
-      () => updateStaff(toCaller(c.get("user")), id, staffId, c.req.valid("json")),
-    );
+    const staff = await handle(c, "db", (me) => updateStaff(me, id, staffId, c.req.valid("json")));
     return c.json(staff, 200);
   },
 );
@@ -112,7 +94,7 @@ staffRoutes.openapi(
   }),
   async (c) => {
     const { id, staffId } = c.req.valid("param");
-    await timed(c.get("timings"), "db", () => removeStaff(toCaller(c.get("user")), id, staffId));
+    await handle(c, "db", (me) => removeStaff(me, id, staffId));
     return c.body(null, 204);
   },
 );

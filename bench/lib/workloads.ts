@@ -1,0 +1,185 @@
+/**
+ * The measured workloads on the functions: the three reads (one project, one candidate, a
+ * filtered project list) and the 95/5 mix, as specs for `Session.measure`, the cache prefill,
+ * and the runs built from them — main reads and mix (with the sweeps and the soak), the other
+ * cache modes, and the scale comparison.
+ */
+import { writeClaimKeys } from "./keys.ts";
+import { IDS } from "./analysis.ts";
+import type { Service } from "./procs.ts";
+import type { Session } from "./session.ts";
+import type { Stack } from "./stack.ts";
+import type { CacheMode, ScenarioResult } from "./types.ts";
+
+export const READS = [
+  { what: "project", title: "GET project", path: "/functions/v1/projects/{key}", fn: "projects" },
+  {
+    what: "candidate",
+    title: "GET candidate",
+    path: "/functions/v1/candidates/{key}",
+    fn: "candidates",
+  },
+  {
+    what: "project-list",
+    title: "GET projects (filtered list)",
+    path: "/functions/v1/projects?{key}",
+    fn: "projects",
+  },
+] as const;
+export const ALL_FUNCTIONS = ["projects", "candidates", "payments", "claims"];
+
+/** One of the reads at `c` connections through `gw`. */
+export function readSpec(
+  session: Session,
+  stack: Stack,
+  gw: Service,
+  mode: CacheMode,
+  read: typeof READS[number],
+  c: number,
+) {
+  return {
+    id: IDS.read(read.what, mode, c, stack.seed),
+    group: "read" as const,
+    title: read.title,
+    via: "gateway" as const,
+    cacheMode: mode,
+    seed: stack.seed,
+    url: gw.url,
+    script: "get.lua",
+    connections: c,
+    env: {
+      BENCH_PATH: read.path,
+      BENCH_KEYS: read.what === "project-list"
+        ? stack.keys.projectLists
+        : read.what === "project"
+        ? stack.keys.projects
+        : stack.keys.candidates,
+      BENCH_ZIPF_S: String(session.config.zipfS),
+      BENCH_TOKEN: stack.adminToken,
+    },
+    functions: [read.fn],
+    gatewayUrl: gw.url,
+  };
+}
+
+/** The 95/5 mix at `c` connections through `gw`; `group` "soak" runs it for `soakS`. */
+export function mixSpec(
+  session: Session,
+  stack: Stack,
+  gw: Service,
+  mode: CacheMode,
+  c: number,
+  group: ScenarioResult["group"],
+) {
+  const { config, runStamp, step, workDir } = session;
+  const claimFile = `${workDir}/${stack.seed}/claims-${step + 1}.txt`;
+  const runId = `${runStamp}-${step + 1}`;
+  return {
+    id: group === "soak" ? IDS.soak(stack.seed) : IDS.mix(mode, c, stack.seed),
+    group,
+    title: "95/5 mix",
+    via: "gateway" as const,
+    cacheMode: mode,
+    seed: stack.seed,
+    url: gw.url,
+    script: "mix.lua",
+    connections: c,
+    env: {
+      BENCH_PROJECT_KEYS: stack.keys.projects,
+      BENCH_CANDIDATE_KEYS: stack.keys.candidates,
+      BENCH_ASSIGNMENT_KEYS: stack.keys.assignments,
+      BENCH_CLAIM_KEYS: claimFile,
+      BENCH_ZIPF_S: String(config.zipfS),
+      BENCH_WRITE_PCT: String(config.writePct),
+      BENCH_RUN_ID: runId,
+      BENCH_TOKEN: stack.adminToken,
+    },
+    functions: ALL_FUNCTIONS,
+    gatewayUrl: gw.url,
+    ...(group === "soak" ? { durationS: config.soakS } : {}),
+    // Fresh undecided claims for this run (the warm-up may have approved some of the old file).
+    prepare: async () => void await writeClaimKeys(stack.probe.sql, claimFile, 20_000),
+  };
+}
+
+/**
+ * Requests every project and the hottest candidates once, so the cached rows measure a warm
+ * cache (L2 entries live 300 s) instead of the cold start, which the cache-off rows show.
+ */
+export async function prefill(session: Session, stack: Stack, gw: Service) {
+  const started = performance.now();
+  const lines = async (path: string, limit: number) =>
+    (await Deno.readTextFile(path)).split("\n").filter(Boolean).slice(0, limit);
+  const urls = [
+    ...(await lines(stack.keys.projects, 20_000)).map((id) => `projects/${id}`),
+    ...(await lines(stack.keys.candidates, session.quick ? 2_000 : 20_000)).map((id) =>
+      `candidates/${id}`
+    ),
+    ...(await lines(stack.keys.projectLists, 1_000)).map((q) => `projects?${q}`),
+  ];
+  let next = 0, failed = 0;
+  const headers = { authorization: `Bearer ${stack.adminToken}` };
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    while (next < urls.length) {
+      const response = await fetch(`${gw.url}/functions/v1/${urls[next++]}`, { headers });
+      await response.body?.cancel();
+      if (!response.ok) failed++;
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  session.progress(
+    `prefilled ${urls.length} cache entries in ${seconds.toFixed(1)} s (${failed} failed)`,
+  );
+  const candidates = urls.filter((u) => u.startsWith("candidates/")).length;
+  session.notes.push(
+    `Cached rows (${stack.seed} seed) ran on a warm cache: every project, the ${candidates} ` +
+      `hottest candidates (Zipf rank order) and every list query were requested once first ` +
+      `(${seconds.toFixed(0)} s, ${failed} non-2xx).`,
+  );
+}
+
+// Runs on the L1 gateway: the three reads, the read sweep, the mix, the mix sweep and the soak.
+export async function mainReadsAndMix(session: Session, stack: Stack, gw: Service) {
+  const { config } = session;
+  await prefill(session, stack, gw);
+  for (const read of READS) {
+    await session.measure(readSpec(session, stack, gw, "l1", read, 50), stack);
+  }
+  for (const c of config.sweep.filter((c) => c !== 50)) {
+    await session.measure({
+      ...readSpec(session, stack, gw, "l1", READS[0], c),
+      group: "sweep-read",
+    }, stack);
+  }
+  await session.measure(mixSpec(session, stack, gw, "l1", 50, "mix"), stack);
+  for (const c of config.sweep.filter((c) => c !== 50 && c !== 1000)) {
+    await session.measure(mixSpec(session, stack, gw, "l1", c, "sweep-mix"), stack);
+  }
+  await session.measure(mixSpec(session, stack, gw, "l1", 1000, "soak"), stack);
+}
+
+/** The L2-only and cache-off rows, each mode on a gateway of its own. */
+export async function otherModes(session: Session, stack: Stack) {
+  for (const mode of ["l2", "off"] as const) {
+    await session.withGateway(stack, mode, async (gw) => {
+      for (const read of READS) {
+        await session.measure(readSpec(session, stack, gw, mode, read, 50), stack);
+      }
+      if (mode === "off") {
+        await session.measure(mixSpec(session, stack, gw, "off", 50, "mix"), stack);
+      }
+    });
+  }
+}
+
+/** The small seed next to the primary one: one read and the mix on a warm L1 gateway. */
+export async function scale(session: Session, small: Stack) {
+  await session.withGateway(small, "l1", async (gw) => {
+    await prefill(session, small, gw);
+    await session.measure(
+      { ...readSpec(session, small, gw, "l1", READS[0], 50), group: "scale" },
+      small,
+    );
+    await session.measure(mixSpec(session, small, gw, "l1", 50, "scale"), small);
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * Cached reads for a caller: the ONE place where "a cache hit only reaches someone RLS would
+ * have shown the row to" is enforced. RLS cannot see a hit, so every domain passes its rule
+ * (`maySee`, the policy in TypeScript) or keeps the entry per visibility scope; loads run as the
+ * caller and join others' loads only under the same rights.
+ */
+import { type Caller, seesEverything } from "../caller.ts";
+import { notFound } from "../errors.ts";
+import { cache } from "./index.ts";
+import { scopedKey } from "./keys.ts";
+
+/** Where an answer came from (`x-cache`): a tier, a single-flight join, or no cache at all. */
+export type CacheSource = "l1" | "l2" | "loader" | "joined" | "bypass";
+
+const CACHED = Symbol("cached");
+
+/** A value with the tier that answered it; `handle()` turns the tier into `x-cache`. */
+export interface Cached<T> {
+  readonly value: T;
+  readonly source: CacheSource;
+  readonly [CACHED]: true;
+}
+
+export const cached = <T>(value: T, source: CacheSource): Cached<T> => ({
+  value,
+  source,
+  [CACHED]: true,
+});
+
+export const isCached = (x: unknown): x is Cached<unknown> =>
+  typeof x === "object" && x !== null && CACHED in x;
+
+/**
+ * Whose answers are alike: admin and finance see every row alike ("all"); a manager's or crew
+ * member's view depends on who they are. Entries kept per scope carry it in their key.
+ */
+export function cacheScope(caller: Caller): string {
+  return seesEverything(caller) ? "all" : `${caller.appRole}:${caller.id}`;
+}
+
+/**
+ * The rights a caller's loads run under, for single flight: concurrent misses join one load
+ * only within the same rights, so nobody is handed an outcome (a 404 from RLS, say) computed
+ * under someone else's. Finer than `cacheScope`: admin and finance do not share loads.
+ */
+export function loaderScope(caller: Caller): string {
+  return seesEverything(caller) ? caller.appRole : `${caller.appRole}:${caller.id}`;
+}
+
+export interface CallerRead<T> {
+  /** The entry's key (from keys.ts); with `perScope` the caller's scope is appended. */
+  key: string;
+  /** Loads the value as the caller (RLS applies); throw `notFound` for a row they cannot see. */
+  load: () => Promise<T>;
+  ttl: number;
+  tags?: readonly string[] | ((value: T) => readonly string[]);
+  /**
+   * For a shared entry: may this caller be handed it? The domain's RLS rule in TypeScript;
+   * false answers 404 `what` (never 403: existence does not leak).
+   */
+  maySee?: (value: T) => boolean;
+  /** Keep one entry per `cacheScope` (lists, or values that depend on who asks). */
+  perScope?: boolean;
+  /** Read straight from the database for this caller (e.g. crew and other people's rows). */
+  bypass?: boolean;
+  /** What a 404 names, e.g. "Payment". */
+  what?: string;
+}
+
+/** Reads through the cache for `caller` under the rules above. */
+export async function cachedForCaller<T>(caller: Caller, read: CallerRead<T>): Promise<Cached<T>> {
+  if (read.bypass) return cached(await read.load(), "bypass");
+  const key = read.perScope ? scopedKey(read.key, cacheScope(caller)) : read.key;
+  const { value, source } = await cache.getOrSetWithInfo(key, read.load, {
+    ttl: read.ttl,
+    tags: read.tags,
+    scope: loaderScope(caller),
+  });
+  if (read.maySee && !read.maySee(value)) throw notFound(read.what);
+  return cached(value, source);
+}

@@ -1,0 +1,231 @@
+/**
+ * Every setting of the functions, read from the environment ONCE, parsed with zod, at start-up.
+ * A bad or missing value stops the isolate before it serves anything, with the variable's name
+ * in the message — never a 401 for every request because a key could not be read. Everything
+ * else takes its values from `config`; `parseConfig` is the same parser for tests.
+ */
+import { z } from "zod";
+import type { CacheOptions } from "./cache/options.ts";
+import type { DbOptions } from "./db/options.ts";
+
+/** `limit` requests per `windowS` seconds. */
+export interface Rule {
+  limit: number;
+  windowS: number;
+}
+
+export interface RateLimitConfig {
+  enabled: boolean;
+  write: Rule;
+  expensive: Rule;
+  ip: Rule;
+}
+
+export interface AuthConfig {
+  /** HS256 secret (local / legacy projects). */
+  jwtSecret?: string;
+  /** The project's public signing keys, as hosted projects provide them (`SUPABASE_JWKS`). */
+  jwks?: { keys: Record<string, unknown>[] };
+  jwksUrl?: URL;
+}
+
+export interface Config {
+  db: DbOptions;
+  cache: CacheOptions;
+  auth: AuthConfig;
+  http: { requestTimeoutMs: number; logRequests: boolean };
+  outbox: { replayIntervalMs: number };
+  rateLimit: RateLimitConfig;
+}
+
+/** What is wrong with the environment, one variable per line. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const text = z.string().trim().optional().transform((v) => (v === "" ? undefined : v));
+
+/** A number ≥ `min` (an empty value is "not set"); garbage is an error, never a default. */
+const number = (min: number, integer = false) =>
+  text.transform((raw, ctx) => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be ${integer ? "a whole number" : "a number"} ≥ ${min} (got ${
+          JSON.stringify(raw)
+        })`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const flag = text.transform((v) => ["1", "true", "yes", "on"].includes((v ?? "").toLowerCase()));
+
+const rule = (fallback: string) =>
+  text.transform((raw, ctx) => {
+    const m = /^\s*(\d+)\s*\/\s*(\d+)\s*(s|m|h)\s*$/.exec(raw ?? fallback);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must look like 60/10s, 100/1m or 1000/1h (got ${JSON.stringify(raw)})`,
+      });
+      return z.NEVER;
+    }
+    return { limit: Number(m[1]), windowS: Number(m[2]) * { s: 1, m: 60, h: 3600 }[m[3]]! };
+  });
+
+const jwks = text.transform((raw, ctx) => {
+  if (raw === undefined) return undefined;
+  try {
+    const set = JSON.parse(raw);
+    if (Array.isArray(set?.keys) && set.keys.length > 0) {
+      return set as { keys: Record<string, unknown>[] };
+    }
+  } catch { /* reported below */ }
+  ctx.addIssue({ code: "custom", message: 'must be a JSON Web Key Set: {"keys": [...]}' });
+  return z.NEVER;
+});
+
+const url = text.pipe(z.url({ error: "must be a URL" }).optional());
+
+const Env = z.object({
+  DB_POOLER_URL: text,
+  SUPABASE_DB_URL: text,
+  DB_POOL_MIN: number(0, true),
+  DB_POOL_MAX: number(1, true),
+  DB_STATEMENT_TIMEOUT: number(0, true),
+  DB_IDLE_TIMEOUT: number(0),
+  DB_MAX_LIFETIME: number(0),
+  DB_CONNECT_TIMEOUT: number(0),
+  DB_ACQUIRE_TIMEOUT: number(0),
+  UPSTASH_REDIS_REST_URL: url,
+  UPSTASH_REDIS_URL: url,
+  UPSTASH_REDIS_REST_TOKEN: text,
+  UPSTASH_REDIS_TOKEN: text,
+  CACHE_NAMESPACE: text.pipe(
+    z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "letters, digits, _ and - only").optional(),
+  ),
+  CACHE_TTL_SECONDS: number(0),
+  CACHE_L1_TTL_SECONDS: number(0),
+  CACHE_L1_MAX_ENTRIES: number(1, true),
+  CACHE_L1_MAX_BYTES: number(1, true),
+  CACHE_L2_TIMEOUT_MS: number(1),
+  CACHE_BREAKER_THRESHOLD: number(1, true),
+  CACHE_BREAKER_OPEN_MS: number(0),
+  CACHE_DISABLED: flag,
+  CACHE_L1_DISABLED: flag,
+  CACHE_REPLAY_INTERVAL_MS: number(100),
+  JWT_SECRET: text.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  SUPABASE_JWKS: jwks,
+  JWKS_URL: url,
+  REQUEST_TIMEOUT_MS: number(100, true),
+  LOG_REQUESTS: text,
+  RATE_LIMIT_WRITES: rule("120/10s"),
+  RATE_LIMIT_EXPENSIVE: rule("30/10s"),
+  RATE_LIMIT_PER_IP: rule("600/10s"),
+  RATE_LIMIT_DISABLED: flag,
+});
+
+/** Rules across variables, checked on the raw values so they are reported with the rest. */
+function crossChecks(e: Record<string, string | undefined>): string[] {
+  const set = (name: string) => !!e[name]?.trim();
+  const problems: string[] = [];
+  if (!set("DB_POOLER_URL") && !set("SUPABASE_DB_URL")) {
+    problems.push(
+      "DB_POOLER_URL: not set (nor SUPABASE_DB_URL): the functions need the pooler's postgres:// URL",
+    );
+  }
+  if (!set("JWT_SECRET") && !set("SUPABASE_JWKS") && !set("JWKS_URL")) {
+    problems.push(
+      "JWT_SECRET: not set (nor SUPABASE_JWKS or JWKS_URL): without a key no token can be verified",
+    );
+  }
+  const url = set("UPSTASH_REDIS_REST_URL") || set("UPSTASH_REDIS_URL");
+  const token = set("UPSTASH_REDIS_REST_TOKEN") || set("UPSTASH_REDIS_TOKEN");
+  if (url !== token) {
+    problems.push(
+      `${url ? "UPSTASH_REDIS_REST_TOKEN" : "UPSTASH_REDIS_REST_URL"}: the Upstash URL and ` +
+        "token go together",
+    );
+  }
+  return problems;
+}
+
+/** Parses an environment (a record or `Deno.env`); throws `ConfigError` naming each variable. */
+export function parseConfig(
+  source: Record<string, string | undefined> | { toObject(): Record<string, string> },
+): Config {
+  const raw = "toObject" in source && typeof source.toObject === "function"
+    ? source.toObject()
+    : source as Record<string, string | undefined>;
+  const parsed = Env.safeParse(raw);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)),
+    ...crossChecks(raw),
+  ];
+  if (!parsed.success || problems.length) {
+    throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    db: {
+      url: (e.DB_POOLER_URL ?? e.SUPABASE_DB_URL)!,
+      min: e.DB_POOL_MIN,
+      max: e.DB_POOL_MAX,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT,
+      idleTimeoutS: e.DB_IDLE_TIMEOUT,
+      maxLifetimeS: e.DB_MAX_LIFETIME,
+      connectTimeoutS: e.DB_CONNECT_TIMEOUT,
+      acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT,
+    },
+    cache: {
+      redisUrl: e.UPSTASH_REDIS_REST_URL ?? e.UPSTASH_REDIS_URL,
+      redisToken: e.UPSTASH_REDIS_REST_TOKEN ?? e.UPSTASH_REDIS_TOKEN,
+      namespace: e.CACHE_NAMESPACE,
+      defaultTtlSeconds: e.CACHE_TTL_SECONDS,
+      l1TtlSeconds: e.CACHE_L1_TTL_SECONDS,
+      l1MaxEntries: e.CACHE_L1_MAX_ENTRIES,
+      l1MaxBytes: e.CACHE_L1_MAX_BYTES,
+      l2TimeoutMs: e.CACHE_L2_TIMEOUT_MS,
+      breakerThreshold: e.CACHE_BREAKER_THRESHOLD,
+      breakerOpenMs: e.CACHE_BREAKER_OPEN_MS,
+      enabled: !e.CACHE_DISABLED,
+      l1Enabled: !e.CACHE_L1_DISABLED,
+    },
+    auth: {
+      jwtSecret: e.JWT_SECRET,
+      jwks: e.SUPABASE_JWKS,
+      jwksUrl: e.JWKS_URL ? new URL(e.JWKS_URL) : undefined,
+    },
+    http: {
+      requestTimeoutMs: e.REQUEST_TIMEOUT_MS ?? 10_000,
+      logRequests: e.LOG_REQUESTS !== "0",
+    },
+    outbox: { replayIntervalMs: e.CACHE_REPLAY_INTERVAL_MS ?? 2_000 },
+    rateLimit: {
+      enabled: !e.RATE_LIMIT_DISABLED,
+      write: e.RATE_LIMIT_WRITES,
+      expensive: e.RATE_LIMIT_EXPENSIVE,
+      ip: e.RATE_LIMIT_PER_IP,
+    },
+  };
+}
+
+function load(): Config {
+  try {
+    return parseConfig(Deno.env);
+  } catch (error) {
+    // The whole list, on one line, in the function's log (a runtime may show only the first
+    // line of an uncaught error's message); then the isolate does not start.
+    console.error(
+      JSON.stringify({ level: "error", event: "config_invalid", error: String(error) }),
+    );
+    throw error;
+  }
+}
+
+/** The isolate's configuration: importing this module with a bad environment throws. */
+export const config: Config = load();

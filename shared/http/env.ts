@@ -1,0 +1,11 @@
+/** The per-request values of every app, typed once so handlers never cast `c.get`. */
+import type { AuthUser } from "../auth.ts";
+
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    user: AuthUser;
+    /** Durations (ms) reported in `Server-Timing`, e.g. `db`, `cache`. */
+    timings: Record<string, number>;
+  };
+};

@@ -1,0 +1,104 @@
+/**
+ * Route definitions: `createRoute` plus who may call it (checked before the handler runs and
+ * written into the OpenAPI document) and its rate-limit class, and the response helpers the
+ * functions' route files use.
+ */
+import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import { type AppRole, assertRole } from "../auth.ts";
+import type { AppEnv } from "./env.ts";
+import { type LimitClass, rateLimited, rateLimiter, rateLimitHeaders } from "./ratelimit.ts";
+
+/** The error body every failing route returns, for the OpenAPI document. */
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+  request_id: z.string().optional(),
+}).openapi("Error");
+
+const errorResponses = {
+  400: { description: "Invalid input", content: { "application/json": { schema: ErrorBody } } },
+  401: { description: "No valid token", content: { "application/json": { schema: ErrorBody } } },
+  403: { description: "Role not allowed", content: { "application/json": { schema: ErrorBody } } },
+};
+
+/**
+ * `createRoute` plus the roles allowed to call it: they are checked before the handler runs
+ * and written into the OpenAPI description, so the document says who may call what.
+ */
+export function route<const R extends Omit<RouteConfig, "middleware">>(
+  config: R & {
+    roles: readonly AppRole[];
+    /** The route's rate-limit class, or a choice per request (e.g. only searches with `q`). */
+    rateLimit?: LimitClass | false | ((c: Context<AppEnv>) => LimitClass | false);
+  },
+) {
+  const { roles, rateLimit, ...rest } = config;
+  // Writes are limited unless a route says otherwise; reads only when marked expensive.
+  const chosen = rateLimit ?? (rest.method === "get" ? false : "write");
+  const allow: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const user = c.get("user");
+    assertRole(user, roles);
+    const cls = typeof chosen === "function" ? chosen(c) : chosen;
+    if (cls) {
+      const ip = c.req.header("x-forwarded-for")?.split(",")[0]?.trim() || "unknown";
+      const decision = await rateLimiter.check(cls, user.id, ip);
+      if (decision && !decision.allowed) throw rateLimited(decision, cls);
+      if (decision) {
+        for (const [k, v] of Object.entries(rateLimitHeaders(decision))) c.header(k, v);
+      }
+    }
+    await next();
+  };
+  const limitNote = typeof chosen === "function"
+    ? "\n\nRate limited (expensive) when it searches."
+    : chosen
+    ? `\n\nRate limited (${chosen === "write" ? "writes" : "expensive"}).`
+    : "";
+  const defined = createRoute({
+    ...rest,
+    description: `${rest.description ?? ""}\n\nRoles: ${roles.join(", ")}${limitNote}`.trim(),
+    security: [{ bearer: [] }],
+    middleware: [allow] as const,
+    responses: { ...errorResponses, ...(chosen ? rateLimitResponse : {}), ...rest.responses },
+  });
+  return Object.assign(defined, { [SOURCE]: definingFile() });
+}
+
+const SOURCE = Symbol("route source");
+
+/** The file whose code called `route()` (its caller's stack frame), relative to the repo. */
+function definingFile(): string | undefined {
+  const frame = new Error().stack?.split("\n")[3] ?? "";
+  const file = /(file:\/\/[^\s)]+?):\d+:\d+/.exec(frame)?.[1];
+  if (!file) return undefined;
+  const root = new URL("../../", import.meta.url).href;
+  return file.startsWith(root) ? file.slice(root.length) : file;
+}
+
+/** The file that defined a route (for the README's API table); undefined if unknown. */
+export function routeSource(defined: object): string | undefined {
+  return (defined as { [SOURCE]?: string })[SOURCE];
+}
+
+const rateLimitResponse = {
+  429: {
+    description: "Too many requests (see Retry-After and RateLimit-*)",
+    content: { "application/json": { schema: ErrorBody } },
+  },
+};
+
+/** A JSON response entry for `route({ responses })`. */
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+/** A required JSON request body for `route({ request })`. */
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});

@@ -1,0 +1,100 @@
+/**
+ * Issue 10.5: rate limits per user and per IP (`@upstash/ratelimit` on the same Upstash REST as
+ * the cache, through the local bridge): 429 JSON with Retry-After and RateLimit-* past a limit,
+ * and fail-open — with the reason counted — when Redis cannot be asked.
+ */
+import assert from "node:assert/strict";
+import { env, invoke, tokenAs } from "../../helpers/client.ts";
+import { config } from "../../../shared/config.ts";
+import { RateLimiter } from "../../../shared/http/ratelimit.ts";
+import { DisposableRedis } from "../../integration/cache/fixtures/redis.ts";
+
+Deno.test("through the gateway: the 31st search in 10 s is 429 with Retry-After and RateLimit-*", async () => {
+  const token = await tokenAs(crypto.randomUUID(), "admin");
+  const limit = config.rateLimit.expensive.limit;
+  let last = Infinity;
+  for (let i = 0; i < limit; i++) {
+    const res = await invoke({ token }, "candidates?q=ali&limit=1");
+    assert.equal(res.status, 200, `request ${i + 1}`);
+    const remaining = Number(res.headers.get("ratelimit-remaining"));
+    assert.ok(remaining < last, "remaining goes down");
+    last = remaining;
+    assert.equal(res.headers.get("ratelimit-limit"), String(limit));
+  }
+  const refused = await invoke<{ error: { code: string; details: Record<string, unknown> } }>(
+    { token },
+    "candidates?q=ali&limit=1",
+  );
+  assert.equal(refused.status, 429);
+  assert.equal(refused.data.error.code, "rate_limited");
+  assert.equal(refused.data.error.details.class, "expensive");
+  const retryAfter = Number(refused.headers.get("retry-after"));
+  assert.ok(retryAfter >= 1 && retryAfter <= 10, `Retry-After ${retryAfter}`);
+  assert.equal(refused.headers.get("ratelimit-remaining"), "0");
+  assert.ok(refused.headers.get("ratelimit-policy")?.startsWith(`${limit};w=`));
+  // Another user is not affected, and plain paging of the list is no search.
+  const other = await tokenAs(crypto.randomUUID(), "admin");
+  assert.equal((await invoke({ token: other }, "candidates?q=ali&limit=1")).status, 200);
+  assert.equal((await invoke({ token }, "candidates?limit=1")).status, 200);
+  const stats = await invoke<{ rateLimit: { enforced: boolean; limited: number } }>(
+    "admin",
+    "candidates/stats",
+  );
+  assert.equal(stats.data.rateLimit.enforced, true);
+  assert.ok(stats.data.rateLimit.limited >= 1);
+});
+
+const bridge = () => ({
+  url: env("UPSTASH_REDIS_REST_URL"),
+  token: env("UPSTASH_REDIS_REST_TOKEN"),
+  timeoutMs: 2000,
+  prefix: `test-${crypto.randomUUID().slice(0, 8)}:`,
+});
+const rules = {
+  enabled: true,
+  write: { limit: 3, windowS: 10 },
+  expensive: { limit: 2, windowS: 10 },
+  ip: { limit: 5, windowS: 10 },
+};
+
+Deno.test("per user and per IP windows, on the real client through the bridge", async () => {
+  const limiter = new RateLimiter(rules, bridge());
+  const a = [];
+  for (let i = 0; i < 4; i++) a.push(await limiter.check("write", "user-a", "10.0.0.1"));
+  assert.deepEqual(a.map((d) => d?.allowed), [true, true, true, false], "user a: 3 writes");
+  assert.equal(a[3]!.limit, 3);
+  assert.ok(a[3]!.resetS >= 1 && a[3]!.resetS <= 10);
+  // User b on the same IP: every request of the IP counts, a's refused fourth one too.
+  assert.equal((await limiter.check("write", "user-b", "10.0.0.1"))?.allowed, true, "fifth");
+  const b2 = await limiter.check("write", "user-b", "10.0.0.1");
+  assert.equal(b2?.allowed, false, "the IP window is full");
+  assert.equal(b2?.limit, 5);
+  // Elsewhere, user b is fine.
+  assert.equal((await limiter.check("write", "user-b", "10.0.0.2"))?.allowed, true);
+  assert.deepEqual(limiter.stats, { enforced: true, checked: 7, limited: 2, failedOpen: 0 });
+});
+
+Deno.test("fail-open: Redis down, erroring or known unreachable lets requests through, counted", async () => {
+  const redis = await new DisposableRedis().start();
+  try {
+    const limiter = new RateLimiter(rules, { ...bridge(), url: redis.url, token: redis.token });
+    assert.equal((await limiter.check("write", "u", "ip"))?.allowed, true);
+    await redis.stopRedis();
+    assert.equal(await limiter.check("write", "u", "ip"), null, "Redis down: passes");
+    const dead = new RateLimiter(rules, { ...bridge(), url: "http://127.0.0.1:1" });
+    assert.equal(await dead.check("expensive", "u", "ip"), null, "nothing listening: passes");
+    let reachable = false;
+    const gated = new RateLimiter(rules, bridge(), () => reachable);
+    assert.equal(await gated.check("write", "u", "ip"), null, "breaker open: not even asked");
+    reachable = true;
+    assert.equal((await gated.check("write", "u", "ip"))?.allowed, true);
+    assert.equal(limiter.stats.failedOpen, 1);
+    assert.equal(dead.stats.failedOpen, 1);
+    assert.equal(gated.stats.failedOpen, 1);
+    const off = new RateLimiter(rules, null);
+    assert.equal(await off.check("write", "u", "ip"), null);
+    assert.equal(off.stats.enforced, false, "without Redis nothing is enforced, and it says so");
+  } finally {
+    await redis.close();
+  }
+});

@@ -1,0 +1,122 @@
+/**
+ * Status moves through the real stack: every (status, action) pair — the five allowed moves
+ * succeed, every other one is 409 invalid_transition with the row unchanged — and bulk approval.
+ */
+import assert from "node:assert/strict";
+import { closeDb, db, invoke } from "../../helpers/client.ts";
+import { insertPayment, makeWorld } from "./fixtures.ts";
+
+const STATUSES = ["pending", "approved", "paid", "failed", "cancelled"] as const;
+const ACTIONS = {
+  approve: { to: "approved", body: undefined },
+  pay: { to: "paid", body: { reference: "BANK-REF-1" } },
+  fail: { to: "failed", body: { reason: "Account closed" } },
+  cancel: { to: "cancelled", body: undefined },
+} as const;
+const ALLOWED = new Set([
+  "pending>approve",
+  "pending>cancel",
+  "approved>pay",
+  "approved>fail",
+  "approved>cancel",
+]);
+
+Deno.test({
+  name: "payments transitions",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const w = await makeWorld();
+    const statusOf = async (id: string) =>
+      (await db()`select status::text from public.payments where id = ${id}`)[0]?.status;
+
+    for (const from of STATUSES) {
+      for (const [action, { to, body }] of Object.entries(ACTIONS)) {
+        const allowed = ALLOWED.has(`${from}>${action}`);
+        await t.step(`${from} → ${action}: ${allowed ? "200" : "409"}`, async () => {
+          const id = await insertPayment(w.projectId, w.crew.candidateId, { status: from });
+          const res = await invoke("finance", `payments/${id}/${action}`, { method: "POST", body });
+          if (allowed) {
+            assert.equal(res.status, 200, JSON.stringify(res.data));
+            assert.equal(res.data.status, to);
+            assert.equal(await statusOf(id), to);
+            if (action === "pay") {
+              assert.equal(res.data.reference, "BANK-REF-1");
+              assert.ok(res.data.paid_at);
+            }
+            if (action === "fail") assert.equal(res.data.failure_reason, "Account closed");
+          } else {
+            assert.equal(res.status, 409, JSON.stringify(res.data));
+            assert.equal((res.data.error as { code: string }).code, "invalid_transition");
+            assert.equal(await statusOf(id), from);
+          }
+        });
+      }
+    }
+
+    await t.step("unknown id → 404; bad id → 400; fail without reason → 400", async () => {
+      const missing = await invoke("finance", `payments/${crypto.randomUUID()}/approve`, {
+        method: "POST",
+      });
+      assert.equal(missing.status, 404);
+      assert.equal(
+        (await invoke("finance", "payments/nope/approve", { method: "POST" })).status,
+        400,
+      );
+      const id = await insertPayment(w.projectId, w.crew.candidateId, { status: "approved" });
+      const noReason = await invoke("finance", `payments/${id}/fail`, { method: "POST", body: {} });
+      assert.equal(noReason.status, 400);
+      assert.equal(await statusOf(id), "approved");
+    });
+
+    await t.step("approve many: approved ids and per-id errors, in one call", async () => {
+      const pending = await Promise.all(
+        [1, 2, 3].map(() => insertPayment(w.projectId, w.crew.candidateId)),
+      );
+      const paid = await insertPayment(w.projectId, w.crew.candidateId, { status: "paid" });
+      const missing = crypto.randomUUID();
+      const res = await invoke("admin", "payments/approve", {
+        method: "POST",
+        body: { ids: [...pending, paid, missing, pending[0]] },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.data));
+      assert.deepEqual(res.data.approved, pending);
+      assert.deepEqual(res.data.errors, [
+        { id: paid, code: "invalid_transition", status: "paid" },
+        { id: missing, code: "not_found" },
+      ]);
+      for (const id of pending) assert.equal(await statusOf(id), "approved");
+      assert.equal(await statusOf(paid), "paid");
+      const again = await invoke("finance", "payments/approve", {
+        method: "POST",
+        body: { ids: pending },
+      });
+      assert.deepEqual(again.data.approved, []);
+      assert.equal((again.data.errors as unknown[]).length, 3);
+    });
+
+    await t.step("approve many: limits and roles", async () => {
+      const tooMany = Array.from({ length: 501 }, () => crypto.randomUUID());
+      assert.equal(
+        (await invoke("finance", "payments/approve", { method: "POST", body: { ids: tooMany } }))
+          .status,
+        400,
+      );
+      assert.equal(
+        (await invoke("finance", "payments/approve", { method: "POST", body: { ids: [] } })).status,
+        400,
+      );
+      const id = await insertPayment(w.projectId, w.crew.candidateId);
+      for (const token of [w.manager.token, w.crew.token]) {
+        const res = await invoke({ token }, "payments/approve", {
+          method: "POST",
+          body: { ids: [id] },
+        });
+        assert.equal(res.status, 403);
+      }
+      assert.equal(await statusOf(id), "pending");
+    });
+
+    await closeDb();
+  },
+});

@@ -1,0 +1,105 @@
+/**
+ * Two separate processes sharing one Redis: what one writes or invalidates, the other sees
+ * within its L1 TTL (and at once where its L1 holds nothing).
+ */
+import assert from "node:assert/strict";
+import { createCache } from "../../../shared/cache/index.ts";
+import { sharedL2, sleep, testNamespace } from "./fixtures/redis.ts";
+
+const L1_TTL_SECONDS = 0.5;
+
+class Worker {
+  private readonly child: Deno.ChildProcess;
+  private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
+  private readonly lines: ReadableStreamDefaultReader<string>;
+
+  constructor(env: Record<string, string>) {
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./fixtures/worker.ts", import.meta.url).pathname],
+      env,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    this.writer = this.child.stdin.getWriter();
+    this.lines = this.child.stdout
+      .pipeThrough(new TextDecoderStream())
+      .pipeThrough(splitLines())
+      .getReader();
+  }
+
+  async ask(command: Record<string, unknown>): Promise<Record<string, unknown>> {
+    await this.writer.write(new TextEncoder().encode(JSON.stringify(command) + "\n"));
+    const { value, done } = await this.lines.read();
+    if (done) throw new Error("worker exited");
+    return JSON.parse(value);
+  }
+
+  async close(): Promise<void> {
+    await this.writer.close();
+    await this.child.status;
+    await this.lines.cancel();
+  }
+}
+
+function splitLines(): TransformStream<string, string> {
+  let rest = "";
+  return new TransformStream({
+    transform(chunk, controller) {
+      const parts = (rest + chunk).split("\n");
+      rest = parts.pop()!;
+      for (const p of parts) if (p) controller.enqueue(p);
+    },
+  });
+}
+
+Deno.test("two processes: writes and invalidations cross within the L1 TTL", async () => {
+  const l2 = await sharedL2();
+  const namespace = testNamespace();
+  const here = createCache({
+    redisUrl: l2.url,
+    redisToken: l2.token,
+    namespace,
+    l1TtlSeconds: L1_TTL_SECONDS,
+    l2TimeoutMs: 2000,
+  });
+  const worker = new Worker({
+    UPSTASH_REDIS_REST_URL: l2.url,
+    UPSTASH_REDIS_REST_TOKEN: l2.token,
+    CACHE_NAMESPACE: namespace,
+    CACHE_L1_TTL_SECONDS: String(L1_TTL_SECONDS),
+  });
+  try {
+    // This process fills; the other process reads it from L2 without loading.
+    await here.getOrSet("project:1", () => ({ name: "Expo v1" }), { ttl: 60, tags: ["project:1"] });
+    assert.deepEqual(
+      await worker.ask({ op: "getOrSet", key: "project:1", loaderValue: "worker-loaded" }),
+      { value: { name: "Expo v1" }, source: "l2" },
+    );
+
+    // This process writes through; the worker's L1 may lag, but not past its TTL.
+    await here.set("project:1", { name: "Expo v2" }, { ttl: 60, tags: ["project:1"] });
+    await sleep(L1_TTL_SECONDS * 1000 + 150);
+    assert.deepEqual(await worker.ask({ op: "get", key: "project:1" }), {
+      value: { name: "Expo v2" },
+    });
+
+    // The worker invalidates by tag; this process (L1 holds v2) sees it within its L1 TTL.
+    assert.deepEqual(await here.get("project:1"), { name: "Expo v2" });
+    assert.deepEqual(await worker.ask({ op: "invalidate", tags: ["project:1"] }), { ok: true });
+    assert.deepEqual(
+      await worker.ask({ op: "get", key: "project:1" }),
+      { value: "<miss>" },
+      "the invalidating process reads its own invalidation at once",
+    );
+    await sleep(L1_TTL_SECONDS * 1000 + 150);
+    assert.equal(await here.get("project:1"), undefined);
+
+    // The worker writes through; this process has nothing in L1, so it sees it at once.
+    await worker.ask({ op: "set", key: "project:2", value: { name: "Gala" }, tags: ["project:2"] });
+    assert.deepEqual(await here.get("project:2"), { name: "Gala" });
+  } finally {
+    await worker.close();
+    await l2.close();
+  }
+});
