@@ -82,9 +82,18 @@ function toUser(payload: Claims): AuthUser {
   };
 }
 
+const tokenOf = (authorization: string | null | undefined) =>
+  authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+
+/** The user of a token this isolate has verified and that has not expired; else undefined. */
+export function knownUser(authorization: string | null | undefined): AuthUser | undefined {
+  const token = tokenOf(authorization);
+  return token ? verified.get(token) : undefined;
+}
+
 /** Verifies a bearer token; throws 401 on a missing, malformed, forged or expired one. */
 export async function authenticate(authorization: string | undefined): Promise<AuthUser> {
-  const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  const token = tokenOf(authorization);
   if (!token) throw unauthorized();
   const known = verified.get(token);
   if (known) return known;
@@ -106,6 +115,12 @@ export async function authenticate(authorization: string | undefined): Promise<A
   const ttlMs = typeof payload.exp === "number" ? payload.exp * 1000 - Date.now() : 60_000;
   if (ttlMs > 0) verified.set(token, user, { ttl: Math.min(ttlMs, 3_600_000) });
   return user;
+}
+
+/** Whether `user` is a signed-in user with one of `roles` (`assertRole` without the error). */
+export function mayCall(user: AuthUser, roles: readonly AppRole[]): boolean {
+  return user.role === "authenticated" && !!user.id && !!user.appRole &&
+    roles.includes(user.appRole);
 }
 
 /** Throws 401 for callers without a user session and 403 for app roles not in `roles`. */

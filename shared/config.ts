@@ -33,7 +33,7 @@ export interface Config {
   db: DbOptions;
   cache: CacheOptions;
   auth: AuthConfig;
-  http: { requestTimeoutMs: number; logRequests: boolean };
+  http: { requestTimeoutMs: number; maxInFlight: number; logRequests: boolean };
   outbox: { replayIntervalMs: number };
   rateLimit: RateLimitConfig;
 }
@@ -122,6 +122,7 @@ const Env = z.object({
   SUPABASE_JWKS: jwks,
   JWKS_URL: url,
   REQUEST_TIMEOUT_MS: number(100, true),
+  MAX_IN_FLIGHT: number(1, true),
   LOG_REQUESTS: text,
   RATE_LIMIT_WRITES: rule("120/10s"),
   RATE_LIMIT_EXPENSIVE: rule("30/10s"),
@@ -202,6 +203,7 @@ export function parseConfig(
     },
     http: {
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS ?? 10_000,
+      maxInFlight: e.MAX_IN_FLIGHT ?? 256,
       logRequests: e.LOG_REQUESTS !== "0",
     },
     outbox: { replayIntervalMs: e.CACHE_REPLAY_INTERVAL_MS ?? 2_000 },

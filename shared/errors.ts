@@ -26,6 +26,7 @@ export const ERROR_STATUS = {
   unavailable: 503,
   db_unavailable: 503,
   pool_exhausted: 503,
+  overloaded: 503,
   timeout: 504,
 } as const;
 
@@ -88,6 +89,10 @@ export const conflict = (message: string, details?: Record<string, unknown>) =>
   new AppError("conflict", message, { details });
 export const unprocessable = (message: string, details?: Record<string, unknown>) =>
   new AppError("unprocessable", message, { details });
+/** More requests in flight in this isolate than it takes (`MAX_IN_FLIGHT`): retry shortly. */
+export const overloaded = () =>
+  new AppError("overloaded", "Too many requests in flight here; retry shortly", { retryAfter: 1 });
+
 export const unavailable = (message: string, retryAfter = 1, cause?: unknown) =>
   new AppError("unavailable", message, { retryAfter, cause });
 export const timedOut = (message = "The operation took too long", cause?: unknown) =>

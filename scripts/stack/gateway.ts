@@ -14,6 +14,7 @@ import { createJwtVerifier, type JwtVerifier } from "./gateway-auth.ts";
 import { type FunctionConfig, loadFunctionConfigs } from "./gateway-config.ts";
 import { FunctionPool, precache } from "./function-pool.ts";
 import { DEFAULT_JWT_SECRET } from "./keys.ts";
+import { Upstream, type UpstreamAnswer } from "./upstream.ts";
 
 export interface GatewayOptions {
   /** Path to config.toml; default `supabase/config.toml`. */
@@ -121,6 +122,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       closed ??= (async () => {
         await server.shutdown();
         await stopFunctions();
+        for (const upstream of upstreams.values()) upstream.close();
+        upstreams.clear();
       })(),
   };
 }
@@ -175,6 +178,23 @@ async function route(
   // compressing twice on loopback costs CPU, and fetch would decode a body it did not ask to.
   headers.set("accept-encoding", "identity");
 
+  if ((request.method === "GET" || request.method === "HEAD") && request.body === null) {
+    let head = "";
+    for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
+    let answer: UpstreamAnswer;
+    try {
+      answer = await upstreamOf(instance.port).send(
+        request.method,
+        forwardedPath + url.search,
+        head,
+      );
+    } catch (error) {
+      return errorResponse(unavailable(`Function ${name} did not answer`, 1, error));
+    }
+    answer.headers.push(["x-function-instance", String(instance.index)]);
+    return new Response(answer.body, { status: answer.status, headers: answer.headers });
+  }
+
   let response: Response;
   try {
     response = await fetch(`http://127.0.0.1:${instance.port}${forwardedPath}${url.search}`, {
@@ -196,12 +216,27 @@ async function route(
   });
 }
 
+// One connection pool per function process; a restarted process listens on a new port.
+const upstreams = new Map<number, Upstream>();
+function upstreamOf(port: number): Upstream {
+  let upstream = upstreams.get(port);
+  if (!upstream) {
+    upstream = new Upstream(port);
+    upstreams.set(port, upstream);
+  }
+  return upstream;
+}
+
 function health(functions: Map<string, ServedFunction>): Response {
-  const status: Record<string, { instances: number; ready: number }> = {};
+  // `ports` lets the bench send requests straight to a function's processes (the function's own
+  // cost, without this hop); the gateway listens on loopback only.
+  const status: Record<string, { instances: number; ready: number; ports: number[] }> = {};
   for (const [name, { pool }] of functions) {
+    const ready = pool?.instances.filter((instance) => instance.ready) ?? [];
     status[name] = {
       instances: pool?.instances.length ?? 0,
-      ready: pool?.instances.filter((instance) => instance.ready).length ?? 0,
+      ready: ready.length,
+      ports: ready.map((instance) => instance.port),
     };
   }
   return Response.json({ status: "ok", functions: status });

@@ -6,7 +6,7 @@
  */
 import { type Caller, seesEverything } from "../caller.ts";
 import { notFound } from "../errors.ts";
-import { cache } from "./index.ts";
+import { cache, type L1Entry } from "./index.ts";
 import { scopedKey } from "./keys.ts";
 
 /** Where an answer came from (`x-cache`): a tier, a single-flight join, or no cache at all. */
@@ -18,14 +18,29 @@ const CACHED = Symbol("cached");
 export interface Cached<T> {
   readonly value: T;
   readonly source: CacheSource;
+  /** For an L1 hit: what a replay of this answer must check again (shared/http/replay.ts). */
+  readonly again?: CheckAgain;
   readonly [CACHED]: true;
 }
 
-export const cached = <T>(value: T, source: CacheSource): Cached<T> => ({
+/**
+ * How to tell, for a later request of the same caller, that this answer still holds: its L1
+ * entry is still current and the caller may still see it (the same rule, run again).
+ */
+export interface CheckAgain {
+  readonly key: string;
+  readonly entry: L1Entry;
+  readonly maySee: () => boolean;
+}
+
+export const cached = <T>(value: T, source: CacheSource, again?: CheckAgain): Cached<T> => ({
   value,
   source,
+  again,
   [CACHED]: true,
 });
+
+const always = () => true;
 
 export const isCached = (x: unknown): x is Cached<unknown> =>
   typeof x === "object" && x !== null && CACHED in x;
@@ -71,11 +86,16 @@ export interface CallerRead<T> {
 export async function cachedForCaller<T>(caller: Caller, read: CallerRead<T>): Promise<Cached<T>> {
   if (read.bypass) return cached(await read.load(), "bypass");
   const key = read.perScope ? scopedKey(read.key, cacheScope(caller)) : read.key;
-  const { value, source } = await cache.getOrSetWithInfo(key, read.load, {
+  const { value, source, entry } = await cache.getOrSetWithInfo(key, read.load, {
     ttl: read.ttl,
     tags: read.tags,
     scope: loaderScope(caller),
   });
-  if (read.maySee && !read.maySee(value)) throw notFound(read.what);
-  return cached(value, source);
+  const { maySee } = read;
+  if (maySee && !maySee(value)) throw notFound(read.what);
+  return cached(
+    value,
+    source,
+    entry && { key, entry, maySee: maySee ? () => maySee(value) : always },
+  );
 }

@@ -5,7 +5,7 @@
  */
 import { type CacheOptions, type ResolvedCacheOptions, resolveOptions } from "./options.ts";
 import { CACHE_SCHEMA_VERSION } from "./keys.ts";
-import { L1Store } from "./l1.ts";
+import { type L1Entry, L1Store } from "./l1.ts";
 import { L2Store, type Lease, type RecordedInvalidation } from "./l2.ts";
 import { Flights, type Loaded } from "./flights.ts";
 import { CacheStats, type CacheStatsSnapshot } from "./stats.ts";
@@ -19,7 +19,7 @@ import {
   type Tier,
 } from "./types.ts";
 
-export type { CacheSetOptions, GetOrSetOptions, InvalidateOptions, Tier };
+export type { CacheSetOptions, GetOrSetOptions, InvalidateOptions, L1Entry, Tier };
 
 /** A two-tier cache instance. Build with `createCache`; the app uses the `cache` singleton. */
 export class Cache {
@@ -113,15 +113,15 @@ export class Cache {
     key: string,
     loader: () => Promise<T> | T,
     options?: number | GetOrSetOptions<T>,
-  ): Promise<{ value: T; source: Tier }> {
+  ): Promise<{ value: T; source: Tier; entry?: L1Entry }> {
     this.stats.requests++;
     if (!this.options.enabled) {
       const value = await this.runLoader(loader);
       const json = this.serialize(value);
       return { value: json === undefined ? value : JSON.parse(json), source: "loader" };
     }
-    const local = this.readL1(key);
-    if (local !== undefined) return { value: JSON.parse(local), source: "l1" };
+    const entry = this.readL1Entry(key);
+    if (entry !== undefined) return { value: JSON.parse(entry.json), source: "l1", entry };
 
     const o = this.normalize(options);
     const r = await this.flights.run(
@@ -218,12 +218,27 @@ export class Cache {
     this.l1?.clear();
   }
 
+  /**
+   * Whether `entry` (from a `getOrSetWithInfo` answered by L1) is still `key`'s current entry —
+   * not invalidated, not expired, not replaced. A yes counts as an L1 hit: it is one.
+   */
+  isCurrent(key: string, entry: L1Entry): boolean {
+    if (!this.options.enabled || this.l1?.entry(key) !== entry) return false;
+    this.stats.requests++;
+    this.stats.l1Hits++;
+    return true;
+  }
+
   private readL1(key: string): string | undefined {
+    return this.readL1Entry(key)?.json;
+  }
+
+  private readL1Entry(key: string): L1Entry | undefined {
     if (!this.l1) return undefined;
-    const json = this.l1.get(key);
-    if (json === undefined) this.stats.l1Misses++;
+    const entry = this.l1.entry(key);
+    if (entry === undefined) this.stats.l1Misses++;
     else this.stats.l1Hits++;
-    return json;
+    return entry;
   }
 
   /** The single-flight body: L2 (taking a lease on miss), else the loader, then fill. */

@@ -27,6 +27,7 @@ export {
   createCache,
   type GetOrSetOptions,
   type InvalidateOptions,
+  type L1Entry,
   type Tier,
 } from "./cache.ts";
 export type { CacheOptions } from "./options.ts";

@@ -8,10 +8,14 @@
  */
 import { LRUCache } from "lru-cache";
 
-interface L1Entry {
-  json: string;
-  tags: readonly string[];
-  versions: readonly number[];
+/**
+ * One stored value. Entries are never changed in place, so an entry's identity says "this exact
+ * value, still current" (what shared/http/replay.ts relies on).
+ */
+export interface L1Entry {
+  readonly json: string;
+  readonly tags: readonly string[];
+  readonly versions: readonly number[];
 }
 
 export interface L1Options {
@@ -53,6 +57,11 @@ export class L1Store {
 
   /** The cached JSON, or undefined on a miss or when a tag moved on since it was stored. */
   get(key: string): string | undefined {
+    return this.entry(key)?.json;
+  }
+
+  /** The current entry of `key` (same rules as `get`). */
+  entry(key: string): L1Entry | undefined {
     const e = this.lru.get(key);
     if (!e) return undefined;
     for (let i = 0; i < e.tags.length; i++) {
@@ -61,7 +70,7 @@ export class L1Store {
         return undefined;
       }
     }
-    return e.json;
+    return e;
   }
 
   /**

@@ -8,34 +8,19 @@ import type { MiddlewareHandler } from "hono";
 import { authenticate } from "../auth.ts";
 import { cache } from "../cache/index.ts";
 import { config } from "../config.ts";
-import { runWithContext } from "../context.ts";
 import { getPoolStats } from "../db/index.ts";
-import { AppError, timedOut, validationFailed } from "../errors.ts";
+import { AppError, validationFailed } from "../errors.ts";
 import { startOutboxReplayer } from "../cache/outbox.ts";
 import type { AppEnv } from "./env.ts";
 import { escapedErrors, installGuard } from "./guard.ts";
 import { rateLimiter } from "./ratelimit.ts";
+import { envelope, loadStats, logRequest, requestIdOf } from "./envelope.ts";
+import { replay, replayStats } from "./replay.ts";
 import { errorResponse, issuesToDetails } from "./respond.ts";
 import { jsonResponse, route } from "./route.ts";
 import { refuseUnsafeText } from "./text.ts";
 
 export type App = OpenAPIHono<AppEnv>;
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
-const LOG_REQUESTS = config.http.logRequests;
-
-/** Browsers may call from any origin; auth is a bearer token, never a cookie. */
-const CORS = {
-  "access-control-allow-origin": "*",
-  "access-control-expose-headers":
-    "x-request-id, x-cache, server-timing, retry-after, etag, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy",
-};
-const CORS_PREFLIGHT = {
-  "access-control-allow-headers":
-    "authorization, x-client-info, apikey, content-type, idempotency-key, if-match, x-request-id",
-  "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-  "access-control-max-age": "86400",
-};
 
 const authenticateCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("user", await authenticate(c.req.header("authorization")));
@@ -62,55 +47,7 @@ export function createApp(
     },
   }).basePath(`/${name}`) as unknown as App;
 
-  // One middleware for the per-request envelope. CORS is static (any origin, no credentials), so
-  // its headers are set directly on the finished response: hono/cors and `c.header()` after
-  // `next()` each rebuild the Response, which cost more than the rest of a cached read.
-  app.use("*", async (c, next) => {
-    const incoming = c.req.header("x-request-id");
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-    if (c.req.method === "OPTIONS") {
-      return new Response(null, { status: 204, headers: { ...CORS_PREFLIGHT, ...CORS } });
-    }
-    c.set("requestId", requestId);
-    c.set("timings", {});
-    const started = performance.now();
-    const context = { requestId, deadline: started + requestTimeoutMs };
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const handled = runWithContext(context, next);
-    const expired = new Promise<"expired">((done) => {
-      timer = setTimeout(() => done("expired"), requestTimeoutMs);
-    });
-    if (await Promise.race([handled, expired]) === "expired") {
-      // The handler may still settle later; its outcome has nobody to go to.
-      handled.catch(() => undefined);
-      c.res = errorResponse(timedOut("The request took too long; retry it"), requestId);
-    }
-    clearTimeout(timer);
-    const total = performance.now() - started;
-    const timings = Object.entries(c.get("timings"))
-      .map(([metric, ms]) => `${metric};dur=${ms.toFixed(1)}`);
-    const headers = {
-      ...CORS,
-      "x-request-id": requestId,
-      "server-timing": [...timings, `total;dur=${total.toFixed(1)}`].join(", "),
-    };
-    try {
-      for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
-    } catch {
-      // A response with immutable headers (e.g. passed through from fetch): copy it once.
-      for (const [name, value] of Object.entries(headers)) c.header(name, value);
-    }
-    // The path only: query strings may carry an IC number being searched for.
-    if (LOG_REQUESTS) {
-      console.log(JSON.stringify({
-        request_id: requestId,
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        ms: Math.round(total * 10) / 10,
-      }));
-    }
-  });
+  app.use("*", envelope(requestTimeoutMs, config.http.maxInFlight));
   app.onError((err, c) => errorResponse(err, c.get("requestId") ?? crypto.randomUUID()));
   app.notFound((c) =>
     errorResponse(
@@ -152,9 +89,25 @@ export function createApp(
         pool: getPoolStats(),
         isolate: { escapedErrors: escapedErrors(), requestTimeoutMs },
         rateLimit: rateLimiter.stats,
+        replay: replayStats(),
+        load: loadStats(),
       }, 200),
   );
+  const routed = app.fetch;
+  app.fetch = (request, env, context) => replayed(request) ?? routed(request, env, context);
   return app;
+}
+
+/** A repeat of a replayable cached read (shared/http/replay.ts), with its per-request headers. */
+function replayed(request: Request): Response | undefined {
+  return replay(request, (started) => {
+    const requestId = requestIdOf(request.headers.get("x-request-id") ?? undefined);
+    const total = performance.now() - started;
+    if (config.http.logRequests) {
+      logRequest(requestId, request.method, new URL(request.url).pathname, 200, total);
+    }
+    return [["x-request-id", requestId], ["server-timing", `replay;dur=${total.toFixed(1)}`]];
+  });
 }
 
 const Stats = z.object({
@@ -162,4 +115,6 @@ const Stats = z.object({
   pool: z.unknown(),
   isolate: z.unknown(),
   rateLimit: z.unknown(),
+  replay: z.unknown(),
+  load: z.unknown(),
 }).openapi("Stats");

@@ -25,6 +25,8 @@ export async function handle<R>(
     timings[metric] = (timings[metric] ?? 0) + performance.now() - started;
   }
   if (isCached(result)) {
+    const replay = c.get("replay");
+    if (replay && ++replay.reads === 1) replay.again = result.again;
     c.header("x-cache", result.source);
     return result.value as Served<R>;
   }

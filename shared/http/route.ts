@@ -34,14 +34,23 @@ export function route<const R extends Omit<RouteConfig, "middleware">>(
     roles: readonly AppRole[];
     /** The route's rate-limit class, or a choice per request (e.g. only searches with `q`). */
     rateLimit?: LimitClass | false | ((c: Context<AppEnv>) => LimitClass | false);
+    /**
+     * The answer is a function of the URL, the caller and one cached read: repeats may be
+     * replayed from memory (shared/http/replay.ts). GET routes without a rate limit only.
+     */
+    replay?: boolean;
   },
 ) {
-  const { roles, rateLimit, ...rest } = config;
+  const { roles, rateLimit, replay, ...rest } = config;
   // Writes are limited unless a route says otherwise; reads only when marked expensive.
   const chosen = rateLimit ?? (rest.method === "get" ? false : "write");
+  if (replay && (rest.method !== "get" || chosen)) {
+    throw new Error(`${rest.method} ${rest.path}: only unlimited GET routes can be replayed`);
+  }
   const allow: MiddlewareHandler<AppEnv> = async (c, next) => {
     const user = c.get("user");
     assertRole(user, roles);
+    if (replay) c.set("replay", { roles, reads: 0 });
     const cls = typeof chosen === "function" ? chosen(c) : chosen;
     if (cls) {
       const ip = c.req.header("x-forwarded-for")?.split(",")[0]?.trim() || "unknown";

@@ -87,6 +87,7 @@ claimsRoutes.openapi(
     path: "/{id}",
     summary: "One claim",
     roles: ["admin", "manager", "finance", "crew"],
+    replay: true,
     request: { params: IdParam },
     responses: { 200: jsonResponse(Claim, "The claim") },
   }),

@@ -194,6 +194,7 @@ paymentRoutes.openapi(
     method: "get",
     path: "/{id}",
     roles: ["admin", "finance", "manager", "crew"],
+    replay: true,
     summary: "One payment",
     request: { params: IdParam },
     responses: {

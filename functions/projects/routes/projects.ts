@@ -41,6 +41,7 @@ projectRoutes.openapi(
     method: "get",
     path: "/",
     roles: ["admin", "finance", "manager", "crew"],
+    replay: true,
     summary: "List projects",
     description: "Keyset paged. Admin and finance see every live project, managers their own, " +
       "crew the projects they are assigned to (without budget). `from`/`to` select projects " +
@@ -75,6 +76,7 @@ projectRoutes.openapi(
     method: "get",
     path: "/{id}",
     roles: ["admin", "finance", "manager", "crew"],
+    replay: true,
     summary: "One project with staff summary and live financials",
     description: "Another manager's project, or a project a crew member is not assigned to, is " +
       "404 (its existence is not revealed). Crew get `staff_summary` and `financials` as null " +

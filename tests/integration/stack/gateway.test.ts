@@ -55,7 +55,10 @@ Deno.test("gateway serves config.toml functions behind verify_jwt", async (t) =>
       const response = await fetch(`${gateway.url}/health`);
       assert.equal(response.status, 200);
       const body = await response.json();
-      assert.deepEqual(body.functions.echo, { instances: 2, ready: 2 });
+      assert.equal(body.functions.echo.instances, 2);
+      assert.equal(body.functions.echo.ready, 2);
+      // The ready processes' own ports, for the bench's direct measurements.
+      assert.equal(new Set(body.functions.echo.ports).size, 2);
       assert.equal(body.functions.disabled, undefined);
     });
 
@@ -112,6 +115,39 @@ Deno.test("gateway serves config.toml functions behind verify_jwt", async (t) =>
       assert.equal(response.headers.get("x-echo-status"), "set");
       assert.equal(await response.text(), "teapot");
     });
+
+    await t.step(
+      "chunked, large and empty answers come back whole, on reused connections",
+      async () => {
+        for (let round = 0; round < 3; round++) {
+          const streamed = await fetch(fn("echo?stream=20"), { headers: bearer(userToken) });
+          assert.equal(streamed.headers.get("x-echo-stream"), "1");
+          assert.equal(
+            await streamed.text(),
+            Array.from({ length: 20 }, (_, i) => `part ${i};`).join(""),
+          );
+          const big = await fetch(fn("echo?big=300000"), { headers: bearer(userToken) });
+          assert.equal((await big.text()).length, 300_000);
+          const head = await fetch(fn("echo?big=10"), {
+            method: "HEAD",
+            headers: bearer(userToken),
+          });
+          assert.equal(head.status, 200);
+          assert.equal(await head.text(), "");
+          const none = await fetch(fn("echo?status=204"), { headers: bearer(userToken) });
+          assert.equal(none.status, 204);
+          assert.equal(await none.text(), "");
+        }
+        // Many at once: each answer matches its own request, never another's.
+        const answers = await Promise.all(
+          Array.from({ length: 40 }, async (_, i) => {
+            const res = await fetch(fn(`echo?n=${i}`), { headers: bearer(userToken) });
+            return (await res.json() as Echo).query;
+          }),
+        );
+        assert.deepEqual(answers, Array.from({ length: 40 }, (_, i) => `?n=${i}`));
+      },
+    );
 
     await t.step("anon and service_role keys pass", async () => {
       for (const key of [anonKey, serviceKey]) {

@@ -1,0 +1,102 @@
+/**
+ * Replays: a repeated cached read answered without routing, validation or JSON work.
+ *
+ * A route that opts in (`route({ replay: true })`: a GET whose answer is a function of its URL,
+ * its caller and one cached read, with no rate limit) leaves, after a 200 answered from L1, the
+ * exact bytes and headers it sent, keyed by the caller's `Authorization` header and the URL's
+ * path and query. The next identical request is sent those bytes when — checked on every hit —
+ * the token is one this isolate verified and has not expired, its user still has one of the
+ * route's roles, the L1 entry behind the answer is still the current one (so invalidation, the
+ * L1 TTL and an L2 epoch change end a replay exactly as they end the L1 hit), and the domain's
+ * `maySee` rule still passes. Any no falls through to the full route, which answers as usual.
+ * Nothing waits, so the request deadline cannot be reached here.
+ */
+import type { Context } from "hono";
+import { LRUCache } from "lru-cache";
+import { type AppRole, knownUser, mayCall } from "../auth.ts";
+import { cache } from "../cache/index.ts";
+import type { CheckAgain } from "../cache/authorized.ts";
+import type { AppEnv } from "./env.ts";
+
+interface Replay {
+  readonly roles: readonly AppRole[];
+  readonly again: CheckAgain;
+  readonly body: string;
+  /** The answer's headers less those made per request (request id, timings). */
+  readonly headers: readonly [string, string][];
+}
+
+/** Made per request, so never replayed. */
+const PER_REQUEST = new Set(["x-request-id", "server-timing", "date", "content-length"]);
+
+const replays = new LRUCache<string, Replay>({
+  max: 10_000,
+  maxSize: 32 * 1024 * 1024,
+  sizeCalculation: (r, key) => (r.body.length + key.length) * 2 + 256,
+});
+
+let served = 0;
+
+/** The URL's path and query (`request.url` is absolute): what the route's answer depends on. */
+function target(url: string): string {
+  return url.slice(url.indexOf("/", url.indexOf("//") + 2));
+}
+
+/** What a replayable answer needs from its route and its service (see `handle()`). */
+export interface ReplaySource {
+  roles: readonly AppRole[];
+  /** Cached reads the handler made: a replay stands for exactly one. */
+  reads: number;
+  /** The one read's checks, when L1 answered it. */
+  again?: CheckAgain;
+}
+
+/** Keeps the answer `c` just built, if its route and its service allow a replay. */
+export async function keepForReplay(c: Context<AppEnv>): Promise<void> {
+  const source = c.get("replay");
+  if (!source?.again || source.reads !== 1 || c.res.status !== 200 || c.req.method !== "GET") {
+    return;
+  }
+  const authorization = c.req.header("authorization");
+  if (!authorization) return;
+  const headers: [string, string][] = [];
+  c.res.headers.forEach((value, name) => {
+    if (!PER_REQUEST.has(name)) headers.push([name, value]);
+  });
+  const body = await c.res.clone().text();
+  replays.set(`${authorization}\n${target(c.req.url)}`, {
+    roles: source.roles,
+    again: source.again,
+    body,
+    headers,
+  });
+}
+
+/** The replayed answer to `request`, or undefined when the full route must answer it. */
+export function replay(
+  request: Request,
+  perRequest: (started: number) => [string, string][],
+): Response | undefined {
+  if (request.method !== "GET") return undefined;
+  const authorization = request.headers.get("authorization");
+  if (!authorization) return undefined;
+  const started = performance.now();
+  const key = `${authorization}\n${target(request.url)}`;
+  const kept = replays.get(key);
+  if (!kept) return undefined;
+  const user = knownUser(authorization);
+  if (!user || !mayCall(user, kept.roles)) return undefined;
+  const { again } = kept;
+  if (!again.maySee()) return undefined;
+  if (!cache.isCurrent(again.key, again.entry)) {
+    replays.delete(key);
+    return undefined;
+  }
+  served++;
+  return new Response(kept.body, { headers: [...kept.headers, ...perRequest(started)] });
+}
+
+/** Replay counters of this isolate (in `/stats`). */
+export function replayStats() {
+  return { served, kept: replays.size };
+}
