@@ -191,11 +191,6 @@ export class Cache {
     return await this.l2?.tryLock(name, ms, supervised) ?? "unavailable";
   }
 
-  /** Shorthand for `invalidate({ keys: [key] })`. */
-  delete(key: string): Promise<void> {
-    return this.invalidate({ keys: [key] });
-  }
-
   /** Counters since start or the last `resetStats()`. */
   getStats(): CacheStatsSnapshot {
     return this.stats.snapshot({
@@ -218,10 +213,7 @@ export class Cache {
     this.l1?.clear();
   }
 
-  /**
-   * Whether `entry` (from a `getOrSetWithInfo` answered by L1) is still `key`'s current entry —
-   * not invalidated, not expired, not replaced. A yes counts as an L1 hit: it is one.
-   */
+  /** Whether `entry` (an L1 answer) is still `key`'s current one; a yes is an L1 hit. */
   isCurrent(key: string, entry: L1Entry): boolean {
     if (!this.options.enabled || this.l1?.entry(key) !== entry) return false;
     this.stats.requests++;
@@ -302,10 +294,8 @@ export class Cache {
   }
 
   private normalize<T>(options?: number | GetOrSetOptions<T> | CacheSetOptions): Normalized<T> {
-    return normalizeOptions(options, {
-      ttlSeconds: this.options.defaultTtlSeconds,
-      l1TtlSeconds: this.options.l1TtlSeconds,
-    });
+    const { defaultTtlSeconds: ttlSeconds, l1TtlSeconds } = this.options;
+    return normalizeOptions(options, { ttlSeconds, l1TtlSeconds });
   }
 }
 
