@@ -18,8 +18,8 @@ const CACHED = Symbol("cached");
 export interface Cached<T> {
   readonly value: T;
   readonly source: CacheSource;
-  /** For an L1 hit: what a replay of this answer must check again (shared/http/replay.ts). */
-  readonly again?: CheckAgain;
+  /** For L1 hits: what a replay of this answer must check again (shared/http/replay.ts). */
+  readonly again?: readonly CheckAgain[];
   readonly [CACHED]: true;
 }
 
@@ -33,7 +33,11 @@ export interface CheckAgain {
   readonly maySee: () => boolean;
 }
 
-export const cached = <T>(value: T, source: CacheSource, again?: CheckAgain): Cached<T> => ({
+export const cached = <T>(
+  value: T,
+  source: CacheSource,
+  again?: readonly CheckAgain[],
+): Cached<T> => ({
   value,
   source,
   again,
@@ -41,6 +45,16 @@ export const cached = <T>(value: T, source: CacheSource, again?: CheckAgain): Ca
 });
 
 const always = () => true;
+
+/**
+ * The checks of an answer built from several cached reads, each a pure input of it: undefined
+ * (not replayable) unless every part was an L1 hit.
+ */
+export function againOf(
+  ...parts: (readonly CheckAgain[] | undefined)[]
+): readonly CheckAgain[] | undefined {
+  return parts.every((p) => p !== undefined) ? parts.flat() : undefined;
+}
 
 export const isCached = (x: unknown): x is Cached<unknown> =>
   typeof x === "object" && x !== null && CACHED in x;
@@ -96,6 +110,6 @@ export async function cachedForCaller<T>(caller: Caller, read: CallerRead<T>): P
   return cached(
     value,
     source,
-    entry && { key, entry, maySee: maySee ? () => maySee(value) : always },
+    entry && [{ key, entry, maySee: maySee ? () => maySee(value) : always }],
   );
 }

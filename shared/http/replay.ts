@@ -20,7 +20,7 @@ import type { AppEnv } from "./env.ts";
 
 interface Replay {
   readonly roles: readonly AppRole[];
-  readonly again: CheckAgain;
+  readonly again: readonly CheckAgain[];
   readonly body: string;
   /** The answer's headers less those made per request (request id, timings). */
   readonly headers: readonly [string, string][];
@@ -47,8 +47,8 @@ export interface ReplaySource {
   roles: readonly AppRole[];
   /** Cached reads the handler made: a replay stands for exactly one. */
   reads: number;
-  /** The one read's checks, when L1 answered it. */
-  again?: CheckAgain;
+  /** The read's checks, when L1 answered every cached read behind it. */
+  again?: readonly CheckAgain[];
 }
 
 /** Keeps the answer `c` just built, if its route and its service allow a replay. */
@@ -86,11 +86,12 @@ export function replay(
   if (!kept) return undefined;
   const user = knownUser(authorization);
   if (!user || !mayCall(user, kept.roles)) return undefined;
-  const { again } = kept;
-  if (!again.maySee()) return undefined;
-  if (!cache.isCurrent(again.key, again.entry)) {
-    replays.delete(key);
-    return undefined;
+  for (const check of kept.again) if (!check.maySee()) return undefined;
+  for (const check of kept.again) {
+    if (!cache.isCurrent(check.key, check.entry)) {
+      replays.delete(key);
+      return undefined;
+    }
   }
   served++;
   return new Response(kept.body, { headers: [...kept.headers, ...perRequest(started)] });

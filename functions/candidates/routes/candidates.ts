@@ -113,6 +113,7 @@ candidatesRoutes.openapi(
     path: "/{id}",
     summary: "One candidate (full IC for staff and the candidate; bank for admin/finance/self)",
     roles: ["admin", "manager", "finance", "crew"],
+    replay: true,
     request: { params: IdParam },
     responses: { 200: jsonResponse(Candidate, "The candidate") },
   }),

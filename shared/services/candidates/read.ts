@@ -3,7 +3,7 @@
  * caller (`asUser`) so RLS decides too; cached entries are scope-neutral and shaped per caller
  * (access.ts) before they are handed out.
  */
-import { type Cached, cached, cachedForCaller } from "../../cache/authorized.ts";
+import { againOf, type Cached, cached, cachedForCaller } from "../../cache/authorized.ts";
 import { cacheKey, privateListKey } from "../../cache/index.ts";
 import { type Caller, seesEverything } from "../../caller.ts";
 import { bySortKey, decodeCursor, type Listing, pageOf } from "../../cursor.ts";
@@ -160,8 +160,8 @@ function loadCandidate(caller: Caller, id: string): Promise<Cached<CandidateReco
   });
 }
 
-async function loadBank(caller: Caller, id: string): Promise<BankRecord | null> {
-  const found = await cachedForCaller(caller, {
+function loadBank(caller: Caller, id: string): Promise<Cached<BankRecord | null>> {
+  return cachedForCaller(caller, {
     key: cacheKey("candidate", id, "bank"),
     ttl: CANDIDATE_TTL,
     tags: [candidateTag(id)],
@@ -172,7 +172,6 @@ async function loadBank(caller: Caller, id: string): Promise<BankRecord | null> 
       return row ? plain<BankRecord>(row) : null;
     },
   });
-  return found.value;
 }
 
 /** One candidate for `caller`; 404 (never 403) for a crew member asking about someone else. */
@@ -187,7 +186,12 @@ export async function getCandidate(caller: Caller, id: string): Promise<Cached<C
     : seesBank(caller, found.value)
     ? await loadBank(caller, id)
     : undefined;
-  return cached(toDetail(caller, found.value, bank), found.source);
+  // The answer is a function of the caller and the two entries, so a replay may stand for it.
+  return cached(
+    toDetail(caller, found.value, bank?.value),
+    found.source,
+    againOf(found.again, bank ? bank.again : []),
+  );
 }
 
 /** The caller's own candidate record (404 when their login is not linked to one). */

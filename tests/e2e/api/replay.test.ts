@@ -7,7 +7,7 @@
  * tests/integration/http/replay.test.ts.
  */
 import assert from "node:assert/strict";
-import { closeDb, DEMO, invoke, type InvokeResult } from "../../helpers/client.ts";
+import { closeDb, db, DEMO, invoke, type InvokeResult } from "../../helpers/client.ts";
 import { mintUserJwt } from "../../../scripts/stack/keys.ts";
 import { createProject, testsNamed } from "../projects/fixtures.ts";
 
@@ -84,6 +84,31 @@ t("payments and claims detail replay too; lists replay per query", async () => {
   await readUntilReplayed(token, "projects?limit=3&status=active");
   const other = await invoke({ token }, "projects?limit=4&status=active");
   assert.equal(replayed(other), false);
+});
+
+t("a candidate (two cached reads) replays for its reader until a write moves either", async () => {
+  const [row] = await db()`
+    select c.id::text as id from public.candidates c
+      join public.candidate_bank_accounts b on b.candidate_id = c.id
+     where c.user_id is null and c.status = 'active' order by c.id desc limit 1`;
+  const token = await mintUserJwt(DEMO.admin, "admin");
+  const answers = await readUntilReplayed(token, `candidates/${row.id}`);
+  const last = answers[answers.length - 1].data as unknown as { bank: unknown; ic_number: string };
+  assert.ok(last.bank, "admin sees the bank details");
+  const phone = `+60 12-${String(Date.now()).slice(-7)}`;
+  const patched = await invoke({ token }, `candidates/${row.id}`, {
+    method: "PATCH",
+    body: { phone },
+  });
+  assert.equal(patched.status, 200, JSON.stringify(patched.data));
+  const read = await invoke<{ phone: string }>({ token }, `candidates/${row.id}`);
+  assert.equal(read.data.phone, phone);
+  assert.equal(replayed(read), false);
+  // A crew member asking for someone else's record never gets a kept answer: 404 every time.
+  const crew = await mintUserJwt(DEMO.crew, "crew");
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await invoke({ token: crew }, `candidates/${row.id}`)).status, 404);
+  }
 });
 
 Deno.test({ name: "replay: close", fn: closeDb, sanitizeOps: false, sanitizeResources: false });
