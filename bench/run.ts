@@ -2,7 +2,8 @@
  * The benchmark harness (`npm run bench`, via scripts/bench.sh, which brings the stacks up).
  *
  *   deno run -A bench/run.ts [--quick] [--env-file .stack/bench/env] [--seed large]
- *                            [--small-env-file .stack/bench-small/env] [--out bench/results]
+ *                            [--small-env-file .stack/bench-small/env]
+ *                            [--xlarge-env-file .stack/bench-xlarge/env] [--out bench/results]
  *
  * Without --env-file the stack env must be exported (BENCH_USE_RUNNING_STACK=1 in
  * scripts/bench.sh). The harness starts its own gateways (bench/config.toml: hello, pgselect and
@@ -11,14 +12,15 @@
  * that never comes up) — never because a target is missed.
  */
 import { parseArgs } from "node:util";
-import { computeRatios, computeTargets } from "./lib/analysis.ts";
+import { computeRatios, computeScale, computeTargets } from "./lib/analysis.ts";
 import { measureCeilings, withCeilingServers } from "./lib/ceilings.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { toMarkdown } from "./lib/markdown.ts";
+import { runPeer } from "./lib/peer.ts";
 import { ROOT } from "./lib/procs.ts";
 import { benchReports, type ReportPair } from "./lib/reports.ts";
 import { benchConfig, Session } from "./lib/session.ts";
-import { ADMIN_ID, openStack, type Stack } from "./lib/stack.ts";
+import { ADMIN_ID, openStack, pauseCronJob, type Stack } from "./lib/stack.ts";
 import { toSvg } from "./lib/svg.ts";
 import type { Results } from "./lib/types.ts";
 import { mainReadsAndMix, otherModes, scale } from "./lib/workloads.ts";
@@ -30,6 +32,7 @@ const { values: args } = parseArgs({
     "env-file": { type: "string" },
     seed: { type: "string" },
     "small-env-file": { type: "string" },
+    "xlarge-env-file": { type: "string" },
     out: { type: "string" },
   },
 });
@@ -81,23 +84,47 @@ async function main(): Promise<number> {
   const small = args["small-env-file"]
     ? await openStack("small", workDir, args["small-env-file"])
     : undefined;
+  const xlarge = args["xlarge-env-file"]
+    ? await openStack("xlarge", workDir, args["xlarge-env-file"])
+    : undefined;
+  const stacks = [primary, small, xlarge].filter((s): s is Stack => s !== undefined);
+  const resumeRefresh = xlarge
+    ? await pauseCronJob(xlarge, "refresh-reporting-views")
+    : async () => {};
+  if (xlarge) {
+    notes.push(
+      "The xlarge stack's pg_cron refresh of the reporting views (~25 s a time over 10 M " +
+        "payments) was paused for the run; its rows read no view.",
+    );
+  }
   const [{ version }] = await primary.probe.sql`select /* bench-harness */ version()`;
   const machine = await describeMachine(String(version).split(" on ")[0]);
   session.progress(
     `${quick ? "quick" : "full"} run on ${machine.cpus} × ${machine.cpuModel}; seeds: ` +
-      [primary, small].filter(Boolean).map((s) => `${s!.seed} ${JSON.stringify(s!.keys.counts)}`)
-        .join(", "),
+      stacks.map((s) => `${s.seed} ${JSON.stringify(s.keys.counts)}`).join(", "),
   );
 
   let reportPairs: ReportPair[] = [];
+  let peer: Results["peer"] = null;
   try {
+    // First, while nothing else runs: it is a CPU-bound loop in one process.
+    peer = await runPeer(session);
     await ceilingsAndMain(session, primary);
     await otherModes(session, primary);
     reportPairs = await reports(session, primary);
-    if (small) await scale(session, small);
-    else notes.push(`Scale: only the ${primary.seed} seed was measured in this run.`);
+    for (const other of [small, xlarge]) if (other) await scale(session, other);
+    if (!small && !xlarge) notes.push(`Scale: only the ${primary.seed} seed was measured.`);
+    if (!quick && !xlarge) {
+      notes.push(
+        Deno.env.get("BENCH_SKIP_XLARGE") === "1"
+          ? "Scale: the xlarge seed was skipped (BENCH_SKIP_XLARGE=1)."
+          : "Scale: no xlarge stack was given (--xlarge-env-file).",
+      );
+    }
   } catch (error) {
     failures.push(`harness: ${error instanceof Error ? error.stack : error}`);
+  } finally {
+    await resumeRefresh().catch((error) => failures.push(`resume xlarge refresh: ${error}`));
   }
 
   const poolerPoolSize = Number(primary.env.POOLER_POOL_SIZE ?? 20);
@@ -106,9 +133,7 @@ async function main(): Promise<number> {
     config: {
       quick,
       ...config,
-      seeds: Object.fromEntries(
-        [primary, small].filter(Boolean).map((s) => [s!.seed, s!.keys.counts]),
-      ),
+      seeds: Object.fromEntries(stacks.map((s) => [s.seed, s.keys.counts])),
       poolerPoolSize,
       dbPoolMax: Number(primary.env.DB_POOL_MAX ?? 10),
       functionInstances: 1,
@@ -117,7 +142,9 @@ async function main(): Promise<number> {
     scenarios,
     reports: reportPairs,
     ratios: computeRatios(scenarios, reportPairs, primary.seed),
-    targets: computeTargets(scenarios, reportPairs, primary.seed, poolerPoolSize),
+    scale: computeScale(scenarios),
+    peer,
+    targets: computeTargets(scenarios, reportPairs, primary.seed, peer),
     notes: [...notes, ...failures.map((f) => `HARNESS FAILURE: ${f}`)],
     wallClockS: (performance.now() - started) / 1000,
   };
@@ -133,7 +160,7 @@ async function main(): Promise<number> {
   await Deno.writeTextFile(`${outDir}/latest.svg`, svg);
   console.log(md);
   session.progress(`wrote ${base}.{json,md,svg} and ${outDir}/latest.*`);
-  await Promise.all([primary, small].filter(Boolean).map((s) => s!.probe.close()));
+  await Promise.all(stacks.map((s) => s.probe.close()));
   await Deno.remove(workDir, { recursive: true }).catch(() => {});
   if (failures.length) {
     session.progress(`${failures.length} harness failure(s):\n  ${failures.join("\n  ")}`);

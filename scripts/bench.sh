@@ -3,14 +3,17 @@
 # bench/run.ts, and tears down what it started.
 #
 #   full   .stack/bench (offset 2500) with the LARGE seed for every scenario, plus
-#          .stack/bench-small (offset 2600) with the small seed for the scale comparison.
+#          .stack/bench-small (offset 2600) with the small seed and .stack/bench-xlarge (offset
+#          2700) with the xlarge seed (large with 10x the payments) for "how cost grows".
+#          BENCH_SKIP_XLARGE=1 leaves the xlarge stack out (the report says so).
 #   --quick  the small stack only, ~2-3 s per scenario; results in bench/results/tmp/.
 #
 # BENCH_USE_RUNNING_STACK=1: use the stack whose env is already exported (SUPABASE_URL,
 # DB_DIRECT_URL, ...) — as scripts/test.sh does — and leave it running. BENCH_SEED names its
 # seed in the report (default small with --quick, else large).
 # Env: BENCH_STACK_DIR, BENCH_STACK_PORT_OFFSET, BENCH_SMALL_STACK_DIR,
-# BENCH_SMALL_STACK_PORT_OFFSET. Exits non-zero only when the harness breaks, never on a target.
+# BENCH_SMALL_STACK_PORT_OFFSET, BENCH_XLARGE_STACK_DIR, BENCH_XLARGE_STACK_PORT_OFFSET,
+# BENCH_SKIP_XLARGE. Exits non-zero only when the harness breaks, never on a target.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -50,7 +53,9 @@ LARGE_DIR=${BENCH_STACK_DIR:-.stack/bench}
 LARGE_OFFSET=${BENCH_STACK_PORT_OFFSET:-2500}
 SMALL_DIR=${BENCH_SMALL_STACK_DIR:-.stack/bench-small}
 SMALL_OFFSET=${BENCH_SMALL_STACK_PORT_OFFSET:-2600}
-for offset in "$LARGE_OFFSET" "$SMALL_OFFSET"; do
+XLARGE_DIR=${BENCH_XLARGE_STACK_DIR:-.stack/bench-xlarge}
+XLARGE_OFFSET=${BENCH_XLARGE_STACK_PORT_OFFSET:-2700}
+for offset in "$LARGE_OFFSET" "$SMALL_OFFSET" "$XLARGE_OFFSET"; do
   [ "$offset" != 0 ] && [ "$offset" != 1000 ] ||
     die "port offset $offset belongs to the dev or test stack"
 done
@@ -66,7 +71,8 @@ teardown() {
 trap teardown EXIT
 
 # stack_up DIR OFFSET SCALE: starts the stack unless it already runs, then loads the seed (the
-# seed script skips a scale that is already loaded).
+# seed script skips a scale that is already loaded, so a second run pays no load: the xlarge
+# seed takes minutes).
 stack_up() {
   local dir=$1 offset=$2 scale=$3 t0 schema
   # `db push` never re-applies an edited migration: a data dir from an older schema is wiped.
@@ -111,7 +117,14 @@ if [ $QUICK = 1 ]; then
 else
   stack_up "$SMALL_DIR" "$SMALL_OFFSET" small
   stack_up "$LARGE_DIR" "$LARGE_OFFSET" large
-  run_harness --env-file "$LARGE_DIR/env" --seed large --small-env-file "$SMALL_DIR/env" "$@" ||
-    rc=$?
+  xlarge_args=()
+  if [ "${BENCH_SKIP_XLARGE:-}" = 1 ]; then
+    log "BENCH_SKIP_XLARGE=1: no xlarge stack"
+  else
+    stack_up "$XLARGE_DIR" "$XLARGE_OFFSET" xlarge
+    xlarge_args=(--xlarge-env-file "$XLARGE_DIR/env")
+  fi
+  run_harness --env-file "$LARGE_DIR/env" --seed large --small-env-file "$SMALL_DIR/env" \
+    ${xlarge_args[@]+"${xlarge_args[@]}"} "$@" || rc=$?
 fi
 exit $rc

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run seed -- --scale small|large [--force]` against the running dev stack (or STACK_DIR).
+# `npm run seed -- --scale small|large|xlarge [--force]` against the running dev stack (or STACK_DIR).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"

@@ -1,5 +1,5 @@
 /**
- * Seed generator: `deno run -A scripts/seed.ts --scale small|large [--force]`.
+ * Seed generator: `deno run -A scripts/seed.ts --scale small|large|xlarge [--force]`.
  *
  * Everything is generated inside Postgres (set-based INSERT ... SELECT over generate_series,
  * hash-derived values and md5-derived ids), so a reload produces identical rows. Reads
@@ -19,8 +19,8 @@ export interface SeedSizes {
   managers: number;
 }
 
-/** The two supported scales. */
-export const SCALES: Record<"small" | "large", SeedSizes> = {
+/** The supported scales. */
+export const SCALES: Record<"small" | "large" | "xlarge", SeedSizes> = {
   small: {
     projects: 200,
     candidates: 2_000,
@@ -34,6 +34,17 @@ export const SCALES: Record<"small" | "large", SeedSizes> = {
     candidates: 100_000,
     assignments: 300_000,
     payments: 1_000_000,
+    claims: 200_000,
+    managers: 200,
+  },
+  // The large seed with ten times its payroll: the bench's "how cost grows" rows read the same
+  // projects and candidates over a payments table ten times the size (payments are the table
+  // that grows with time; everything else stays as large so only that one factor moves).
+  xlarge: {
+    projects: 10_000,
+    candidates: 100_000,
+    assignments: 300_000,
+    payments: 10_000_000,
     claims: 200_000,
     managers: 200,
   },
@@ -74,10 +85,10 @@ function parseArgs(args: string[]): { scale: keyof typeof SCALES; force: boolean
     else if (arg.startsWith("--scale=")) scale = arg.slice("--scale=".length);
     else throw new Error(`unknown argument ${arg}`);
   }
-  if (scale !== "small" && scale !== "large") {
-    throw new Error(`--scale must be small or large, got "${scale}"`);
+  if (!Object.hasOwn(SCALES, scale)) {
+    throw new Error(`--scale must be ${Object.keys(SCALES).join(", ")}, got "${scale}"`);
   }
-  return { scale, force };
+  return { scale: scale as keyof typeof SCALES, force };
 }
 
 type Sql = ReturnType<typeof postgres>;

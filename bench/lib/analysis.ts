@@ -1,25 +1,19 @@
-/** Like-with-like ratios and the issue's targets, computed from the scenario results. */
+/**
+ * Like-with-like ratios and "how cost grows" (the same reads on each seed), computed from the
+ * scenario results; the issue's targets are in targets.ts.
+ */
+import { IDS } from "./ids.ts";
 import type { ReportPair } from "./reports.ts";
-import type { Ratio, ScenarioResult, Target } from "./types.ts";
+import type { Ratio, ScaleTable, ScenarioResult } from "./types.ts";
 
-const fmt = (n: number, digits = 2) => Number.isFinite(n) ? n.toFixed(digits) : String(n);
+export { IDS } from "./ids.ts";
+export { computeTargets } from "./targets.ts";
 
-function find(scenarios: ScenarioResult[], id: string): ScenarioResult | undefined {
+export const fmt = (n: number, digits = 2) => Number.isFinite(n) ? n.toFixed(digits) : String(n);
+
+export function find(scenarios: ScenarioResult[], id: string): ScenarioResult | undefined {
   return scenarios.find((s) => s.id === id);
 }
-
-/** Scenario ids (from bench/lib/workloads.ts, ceilings.ts) that ratios and targets compare. */
-export const IDS = {
-  helloDirect: (seed: string) => `ceiling/hello/direct/c50@${seed}`,
-  helloGateway: (seed: string) => `ceiling/hello/gateway/c50@${seed}`,
-  pgDirect: (seed: string) => `ceiling/pg-select/direct/c50@${seed}`,
-  pgGateway: (seed: string) => `ceiling/pg-select/gateway/c50@${seed}`,
-  bridge: (seed: string) => `ceiling/upstash-get/bridge/c50@${seed}`,
-  read: (what: string, mode: string, c: number, seed: string) =>
-    `read/${what}/${mode}/c${c}@${seed}`,
-  mix: (mode: string, c: number, seed: string) => `mix/${mode}/c${c}@${seed}`,
-  soak: (seed: string) => `soak/mix/l1/c1000@${seed}`,
-};
 
 export function computeRatios(
   scenarios: ScenarioResult[],
@@ -27,42 +21,45 @@ export function computeRatios(
   seed: string,
 ): Ratio[] {
   const ratios: Ratio[] = [];
-  const rps = (a?: ScenarioResult, b?: ScenarioResult, name = "", what = "") => {
+  const rps = (aId: string, bId: string, name: string) => {
+    const a = find(scenarios, aId), b = find(scenarios, bId);
     ratios.push({
       name,
       value: a && b && b.rps > 0 ? a.rps / b.rps : null,
-      detail: a && b ? `${fmt(a.rps, 0)} ÷ ${fmt(b.rps, 0)} req/s (${what})` : "not measured",
+      detail: a && b
+        ? `${fmt(a.rps, 0)} ÷ ${fmt(b.rps, 0)} req/s (${aId} ÷ ${bId})`
+        : "not measured",
     });
   };
   rps(
-    find(scenarios, IDS.read("project", "l1", 50, seed)),
-    find(scenarios, IDS.helloGateway(seed)),
+    IDS.read("project", "l1", 50, seed),
+    IDS.helloGateway(seed),
     "cached GET project ÷ bare Deno.serve (both via gateway)",
-    "c=50",
   );
   rps(
-    find(scenarios, IDS.read("project", "off", 50, seed)),
-    find(scenarios, IDS.pgGateway(seed)),
+    IDS.read("project", "off", 50, seed),
+    IDS.pgGateway(seed),
     "uncached GET project ÷ raw select ceiling (both via gateway)",
-    "c=50",
   );
   rps(
-    find(scenarios, IDS.read("project", "off", 50, seed)),
-    find(scenarios, IDS.pgDirect(seed)),
-    "uncached GET project ÷ raw select ceiling (direct)",
-    "c=50",
+    IDS.read("project", "off", 50, seed),
+    IDS.pgDirect(seed),
+    "uncached GET project via gateway ÷ raw select ceiling direct",
   );
   rps(
-    find(scenarios, IDS.helloGateway(seed)),
-    find(scenarios, IDS.helloDirect(seed)),
+    IDS.direct("project", "l1", 50, seed),
+    IDS.read("project", "l1", 50, seed),
+    "cached GET project: direct ÷ via gateway (what the hop costs it)",
+  );
+  rps(
+    IDS.helloGateway(seed),
+    IDS.helloDirect(seed),
     "gateway hop: hello via gateway ÷ hello direct",
-    "c=50",
   );
   rps(
-    find(scenarios, IDS.read("project", "l2", 50, seed)),
-    find(scenarios, IDS.read("project", "l1", 50, seed)),
+    IDS.read("project", "l2", 50, seed),
+    IDS.read("project", "l1", 50, seed),
     "L2-only ÷ L1 (GET project)",
-    "c=50",
   );
   const on = find(scenarios, IDS.mix("l1", 50, seed));
   const off = find(scenarios, IDS.mix("off", 50, seed));
@@ -86,80 +83,48 @@ export function computeRatios(
   return ratios;
 }
 
-/** The issue's targets; `met` is null when the inputs were not measured. */
-export function computeTargets(
-  scenarios: ScenarioResult[],
-  reports: ReportPair[],
-  seed: string,
-  poolerPoolSize: number,
-): Target[] {
-  const targets: Target[] = [];
-  const cached = find(scenarios, IDS.read("project", "l1", 50, seed));
-  const hello = find(scenarios, IDS.helloGateway(seed));
-  targets.push({
-    name: "cached GET project ≥ 0.6× bare Deno.serve req/s (via gateway, c=50)",
-    met: cached && hello ? cached.rps >= 0.6 * hello.rps : null,
-    value: cached && hello ? `${fmt(cached.rps / hello.rps)}×` : "n/a",
-    threshold: "≥ 0.60×",
-  });
-  targets.push({
-    name: "cached GET project p99 ≤ 10 ms (c=50)",
-    met: cached ? cached.latencyMs.p99 <= 10 : null,
-    value: cached ? `${fmt(cached.latencyMs.p99)} ms` : "n/a",
-    threshold: "≤ 10 ms",
-  });
-  const on = find(scenarios, IDS.mix("l1", 50, seed));
-  const off = find(scenarios, IDS.mix("off", 50, seed));
-  const reduction = on?.db && off?.db && off.db.queriesPerReq > 0
-    ? 1 - on.db.queriesPerReq / off.db.queriesPerReq
-    : null;
-  targets.push({
-    name: "95/5 mix: DB queries per request ≥ 90 % lower with cache (c=50)",
-    met: reduction === null ? null : reduction >= 0.9,
-    value: reduction === null ? "n/a" : `${fmt(100 * reduction, 1)} % lower`,
-    threshold: "≥ 90 % lower",
-  });
-  const uncached = find(scenarios, IDS.read("project", "off", 50, seed));
-  const pg = find(scenarios, IDS.pgGateway(seed));
-  targets.push({
-    name: `uncached GET project p99 ≤ 25 ms (c=50, ${seed} seed)`,
-    met: uncached ? uncached.latencyMs.p99 <= 25 : null,
-    value: uncached ? `${fmt(uncached.latencyMs.p99)} ms` : "n/a",
-    threshold: "≤ 25 ms",
-  });
-  targets.push({
-    name: "uncached GET project ≥ 0.5× raw-select ceiling req/s (via gateway, c=50)",
-    met: uncached && pg ? uncached.rps >= 0.5 * pg.rps : null,
-    value: uncached && pg ? `${fmt(uncached.rps / pg.rps)}×` : "n/a",
-    threshold: "≥ 0.50×",
-  });
-  // The dashboard reads project financials and monthly payments: compare that pair of calls.
-  const dash = reports.filter((r) => !r.name.startsWith("candidate"));
-  const mvMs = dash.reduce((a, r) => a + r.mv.p50, 0);
-  const liveMs = dash.reduce((a, r) => a + r.live.p50, 0);
-  targets.push({
-    name: "dashboard reports from MVs ≥ 50× faster than live (p50)",
-    met: dash.length ? liveMs / mvMs >= 50 : null,
-    value: dash.length
-      ? `${fmt(liveMs / mvMs, 1)}× (${fmt(mvMs, 2)} vs ${fmt(liveMs, 1)} ms)`
-      : "n/a",
-    threshold: "≥ 50×",
-  });
-  const soak = find(scenarios, IDS.soak(seed));
-  targets.push({
-    name: `c=1000 mix through the gateway (${soak ? fmt(soak.durationS, 0) : "?"} s): 0 errors`,
-    met: soak ? soak.errors.total === 0 : null,
-    value: soak
-      ? `${soak.errors.total} (status ${soak.errors.status}, timeout ${soak.errors.timeout}, ` +
-        `socket ${soak.errors.connect + soak.errors.read + soak.errors.write})`
-      : "n/a",
-    threshold: "0",
-  });
-  targets.push({
-    name: "c=1000: Postgres client backends never above the pooler's pool size",
-    met: soak?.maxBackends != null ? soak.maxBackends <= poolerPoolSize : null,
-    value: soak?.maxBackends != null ? String(soak.maxBackends) : "n/a",
-    threshold: `≤ ${poolerPoolSize}`,
-  });
-  return targets;
+/** Seeds in size order; the scale table compares every one with the first. */
+export const SCALE_SEEDS = ["small", "large", "xlarge"];
+/** A p50 within this factor of the small seed's counts as flat. */
+export const FLAT_FACTOR = 1.5;
+
+/** Detail, list and mix p50 at c=50 (L1, through the gateway) on each seed measured. */
+export function computeScale(scenarios: ScenarioResult[]): ScaleTable {
+  const rows = [
+    { what: "detail (GET project)", id: (s: string) => IDS.read("project", "l1", 50, s) },
+    { what: "list (filtered projects)", id: (s: string) => IDS.read("project-list", "l1", 50, s) },
+    { what: "95/5 mix", id: (s: string) => IDS.mix("l1", 50, s) },
+  ].map(({ what, id }) => ({
+    what,
+    scenario: id("<seed>"),
+    p50: Object.fromEntries(
+      SCALE_SEEDS.map((seed) => [seed, find(scenarios, id(seed))?.latencyMs.p50 ?? null]),
+    ),
+  }));
+  const [base, ...others] = SCALE_SEEDS;
+  const measured = others.filter((seed) => rows.some((r) => r.p50[seed] !== null));
+  let verdict: string;
+  if (rows.every((r) => r.p50[base] === null)) {
+    verdict = `Cannot say: the ${base} seed was not measured.`;
+  } else if (measured.length === 0) {
+    verdict = `Cannot say: only the ${base} seed was measured in this run.`;
+  } else {
+    const steep: string[] = [];
+    for (const r of rows) {
+      const b = r.p50[base];
+      for (const seed of measured) {
+        const v = r.p50[seed];
+        if (b === null || v === null || b <= 0) continue;
+        const factor = v / b;
+        if (factor > FLAT_FACTOR || factor < 1 / FLAT_FACTOR) {
+          steep.push(`${r.what} on ${seed} is ${fmt(factor, 2)}× the ${base} seed's p50`);
+        }
+      }
+    }
+    const seeds = [base, ...measured].join(", ");
+    verdict = steep.length
+      ? `Not flat (${seeds}): ${steep.join("; ")}.`
+      : `Flat (${seeds}): every p50 within ${FLAT_FACTOR}× of the ${base} seed's.`;
+  }
+  return { seeds: SCALE_SEEDS, rows, verdict };
 }

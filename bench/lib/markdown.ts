@@ -1,4 +1,7 @@
-/** The Markdown report: machine, targets, every scenario in one table, reports, ratios. */
+/**
+ * The Markdown report: machine, targets (each with its numerator and denominator), how cost
+ * grows with the seed, every scenario in one table, reports, ratios.
+ */
 import type { Results, ScenarioResult } from "./types.ts";
 
 const n = (v: number | null | undefined, digits = 1) =>
@@ -31,6 +34,23 @@ function l2Cell(s: ScenarioResult): string {
   return `${n(l.p50, 2)} / ${n(l.p99, 1)} / ${n(l.p999, 0)} / ${n(l.max, 0)}${timeouts}`;
 }
 
+// A "|" inside a figure would end the table cell early.
+const cell = (text: string) => text.replace(/\|/g, "\\|");
+
+function scaleSection(results: Results): string[] {
+  const { seeds, rows, verdict } = results.scale;
+  const lines = ["## How cost grows", ""];
+  lines.push(`| p50 ms at c=50 (L1, via gateway) | ${seeds.join(" | ")} |`);
+  lines.push(`|---|${seeds.map(() => "--:").join("|")}|`);
+  for (const r of rows) {
+    lines.push(`| ${r.what} | ${seeds.map((seed) => n(r.p50[seed], 2)).join(" | ")} |`);
+  }
+  lines.push("");
+  lines.push(verdict);
+  lines.push("");
+  return lines;
+}
+
 /** Renders the whole report. */
 export function toMarkdown(results: Results): string {
   const m = results.machine;
@@ -57,13 +77,37 @@ export function toMarkdown(results: Results): string {
   lines.push("");
   lines.push("## Targets");
   lines.push("");
-  lines.push("| target | measured | threshold | result |");
-  lines.push("|---|---|---|---|");
-  for (const t of results.targets) {
-    const verdict = t.met === null ? "not measured" : t.met ? "**met**" : "**not met**";
-    lines.push(`| ${t.name} | ${t.value} | ${t.threshold} | ${verdict} |`);
-  }
+  lines.push("| # | target | value | numerator | denominator | goal | result |");
+  lines.push("|--:|---|---|---|---|---|---|");
+  results.targets.forEach((t, i) => {
+    const verdict = t.goal === "report"
+      ? "–"
+      : t.met === null
+      ? "not measured"
+      : t.met
+      ? "**met**"
+      : "**not met**";
+    lines.push(
+      `| ${i + 1} | ${cell(t.name)} | ${cell(t.value)} | ${cell(t.numerator)} | ` +
+        `${cell(t.denominator)} | ${cell(t.goal)} | ${verdict} |`,
+    );
+  });
   lines.push("");
+  lines.push(
+    "Direct = wrk straight at the function's process (the port the gateway's /health lists), " +
+      "no gateway hop; every ratio divides the numerator's figure by the denominator's.",
+  );
+  lines.push("");
+  lines.push(...scaleSection(results));
+  if (results.peer) {
+    const p = results.peer;
+    const rounds = (xs: number[]) => xs.map((x) => int(x)).join(" / ");
+    lines.push(
+      `Peer rounds (ops/s, alternating A/B): shared/cache L1 ${rounds(p.ours.rounds)}; ` +
+        `bentocache ${p.bentocache.version} memory tier ${rounds(p.bentocache.rounds)}.`,
+    );
+    lines.push("");
+  }
   lines.push("## Scenarios");
   lines.push("");
   lines.push(

@@ -12,7 +12,16 @@ import type { CacheMode, Results, ScenarioResult } from "./types.ts";
 /** Durations, wrk's settings, the mix and the sweep: the report's `config`, less what main adds. */
 export type BenchConfig = Pick<
   Results["config"],
-  "durationS" | "warmupS" | "soakS" | "timeoutS" | "threads" | "zipfS" | "writePct" | "sweep"
+  | "durationS"
+  | "warmupS"
+  | "soakS"
+  | "thinkS"
+  | "thinkMs"
+  | "timeoutS"
+  | "threads"
+  | "zipfS"
+  | "writePct"
+  | "sweep"
 >;
 
 /** The config of a quick or a full run. */
@@ -21,6 +30,9 @@ export function benchConfig(quick: boolean): BenchConfig {
     durationS: quick ? 2 : 10,
     warmupS: quick ? 1 : 2,
     soakS: quick ? 3 : 30,
+    // 1000 users pausing 1-3 s send ~500 req/s: 30 s is ~15 requests per user.
+    thinkS: quick ? 5 : 30,
+    thinkMs: [1000, 3000],
     timeoutS: 5,
     threads: 2,
     zipfS: 1.0,

@@ -153,7 +153,9 @@ function barsPanel(scenarios: ScenarioResult[], top: number): { svg: string; hei
   const colors: Record<string, string> = {
     ceiling: "#7f7f7f",
     read: "#1f77b4",
+    direct: "#17becf",
     mix: "#d62728",
+    think: "#2ca02c",
     scale: "#9467bd",
     soak: "#ff7f0e",
     "sweep-read": "#1f77b4",
@@ -161,7 +163,7 @@ function barsPanel(scenarios: ScenarioResult[], top: number): { svg: string; hei
   };
   scenarios.forEach((s, i) => {
     const yy = plotTop + i * rowH;
-    const how = s.cacheMode ? `cache ${s.cacheMode}` : s.via;
+    const how = s.cacheMode ? `${s.via === "direct" ? "direct, " : ""}cache ${s.cacheMode}` : s.via;
     const label = `${s.title} [${how}] c=${s.connections} (${s.seed})`;
     out.push(text(left - 8, yy + 15, label, "font-size='12' text-anchor='end'"));
     out.push(

@@ -9,7 +9,16 @@ export type CacheMode = "l1" | "l2" | "off";
 export interface ScenarioResult extends WrkResult {
   /** Stable id, e.g. `read/project/l1/c50@large`. */
   id: string;
-  group: "ceiling" | "read" | "mix" | "sweep-read" | "sweep-mix" | "soak" | "scale";
+  group:
+    | "ceiling"
+    | "read"
+    | "direct"
+    | "mix"
+    | "sweep-read"
+    | "sweep-mix"
+    | "think"
+    | "soak"
+    | "scale";
   title: string;
   /** What wrk talked to: the bare server, a gateway, the Upstash bridge. */
   via: "direct" | "gateway" | "bridge";
@@ -33,11 +42,37 @@ export interface Ratio {
   detail: string;
 }
 
+/** One of the issue's targets: what was compared with what, and whether the goal was met. */
 export interface Target {
   name: string;
-  met: boolean | null;
+  /** The ratio (or the measured value), as printed. */
   value: string;
-  threshold: string;
+  /** What was measured, with its unit and the scenario it comes from. */
+  numerator: string;
+  /** What the numerator is divided by or read against, with its unit and scenario. */
+  denominator: string;
+  /** E.g. "≥ 0.50×"; "report" for a figure shown without a goal. */
+  goal: string;
+  /** null when an input was not measured, or when the row only reports (goal "report"). */
+  met: boolean | null;
+}
+
+/** The in-process peer: the project's L1 getOrSet hit against bentocache's memory tier. */
+export interface PeerResult {
+  keys: number;
+  opsPerRound: number;
+  valueBytes: number;
+  /** Median ops/s over the rounds, and each round's figure (A/B/A/B order). */
+  ours: { opsPerS: number; rounds: number[] };
+  bentocache: { opsPerS: number; rounds: number[]; version: string };
+}
+
+/** "How cost grows": p50 of the same reads on each seed. */
+export interface ScaleTable {
+  seeds: string[];
+  rows: { what: string; scenario: string; p50: Record<string, number | null> }[];
+  /** One line: flat, or where and by how much it is not. */
+  verdict: string;
 }
 
 export interface Results {
@@ -47,6 +82,8 @@ export interface Results {
     durationS: number;
     warmupS: number;
     soakS: number;
+    thinkS: number;
+    thinkMs: [number, number];
     timeoutS: number;
     threads: number;
     zipfS: number;
@@ -61,6 +98,8 @@ export interface Results {
   scenarios: ScenarioResult[];
   reports: ReportPair[];
   ratios: Ratio[];
+  scale: ScaleTable;
+  peer: PeerResult | null;
   targets: Target[];
   notes: string[];
   wallClockS: number;

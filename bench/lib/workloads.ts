@@ -1,11 +1,12 @@
 /**
  * The measured workloads on the functions: the three reads (one project, one candidate, a
- * filtered project list) and the 95/5 mix, as specs for `Session.measure`, the cache prefill,
- * and the runs built from them — main reads and mix (with the sweeps and the soak), the other
- * cache modes, and the scale comparison.
+ * filtered project list), the same project read sent straight to the function's process, and
+ * the 95/5 mix (closed loop, or 1000 users with think time), as specs for `Session.measure`,
+ * the cache prefill, and the runs built from them — main reads and mix (with the sweeps, the
+ * think-time run and the soak), the other cache modes, and the scale comparison.
  */
 import { writeClaimKeys } from "./keys.ts";
-import { IDS } from "./analysis.ts";
+import { IDS } from "./ids.ts";
 import type { Service } from "./procs.ts";
 import type { Session } from "./session.ts";
 import type { Stack } from "./stack.ts";
@@ -62,7 +63,43 @@ export function readSpec(
   };
 }
 
-/** The 95/5 mix at `c` connections through `gw`; `group` "soak" runs it for `soakS`. */
+/**
+ * GET project at c=50 sent straight to the projects function's process (the port the gateway's
+ * /health lists), past the gateway: the function's own cost, next to the bare hello direct.
+ * Same key file, Zipf and token as the read through the gateway.
+ */
+export async function measureDirect(session: Session, stack: Stack, gw: Service, mode: CacheMode) {
+  const id = IDS.direct("project", mode, 50, stack.seed);
+  const port = await functionPort(gw, "projects");
+  if (port === undefined) {
+    session.failures.push(`${id}: the gateway's /health lists no port for projects`);
+    return;
+  }
+  const viaGateway = readSpec(session, stack, gw, mode, READS[0], 50);
+  await session.measure({
+    ...viaGateway,
+    id,
+    group: "direct",
+    via: "direct",
+    url: `http://127.0.0.1:${port}`,
+    // The function sees paths without /functions/v1, as the gateway forwards them. Its /stats
+    // are still read through the gateway (one process per function: the same one).
+    env: { ...viaGateway.env, BENCH_PATH: "/projects/{key}" },
+  }, stack);
+}
+
+/** The loopback port of a ready process of `fn` (scripts/stack/gateway.ts /health). */
+async function functionPort(gw: Service, fn: string): Promise<number | undefined> {
+  const health = await (await fetch(`${gw.url}/health`)).json() as {
+    functions?: Record<string, { ports?: number[] }>;
+  };
+  return health.functions?.[fn]?.ports?.[0];
+}
+
+/**
+ * The 95/5 mix at `c` connections through `gw`; `group` "soak" runs it for `soakS`, "think"
+ * as users pausing 1–3 s before each request (mix-think.lua) for `thinkS`.
+ */
 export function mixSpec(
   session: Session,
   stack: Stack,
@@ -75,14 +112,20 @@ export function mixSpec(
   const claimFile = `${workDir}/${stack.seed}/claims-${step + 1}.txt`;
   const runId = `${runStamp}-${step + 1}`;
   return {
-    id: group === "soak" ? IDS.soak(stack.seed) : IDS.mix(mode, c, stack.seed),
+    id: group === "soak"
+      ? IDS.soak(stack.seed)
+      : group === "think"
+      ? IDS.think(stack.seed)
+      : IDS.mix(mode, c, stack.seed),
     group,
-    title: "95/5 mix",
+    title: group === "think"
+      ? `95/5 mix, users thinking ${config.thinkMs.map((ms) => ms / 1000).join("–")} s`
+      : "95/5 mix",
     via: "gateway" as const,
     cacheMode: mode,
     seed: stack.seed,
     url: gw.url,
-    script: "mix.lua",
+    script: group === "think" ? "mix-think.lua" : "mix.lua",
     connections: c,
     env: {
       BENCH_PROJECT_KEYS: stack.keys.projects,
@@ -93,10 +136,13 @@ export function mixSpec(
       BENCH_WRITE_PCT: String(config.writePct),
       BENCH_RUN_ID: runId,
       BENCH_TOKEN: stack.adminToken,
+      BENCH_THINK_MIN_MS: String(config.thinkMs[0]),
+      BENCH_THINK_MAX_MS: String(config.thinkMs[1]),
     },
     functions: ALL_FUNCTIONS,
     gatewayUrl: gw.url,
     ...(group === "soak" ? { durationS: config.soakS } : {}),
+    ...(group === "think" ? { durationS: config.thinkS } : {}),
     // Fresh undecided claims for this run (the warm-up may have approved some of the old file).
     prepare: async () => void await writeClaimKeys(stack.probe.sql, claimFile, 20_000),
   };
@@ -138,12 +184,14 @@ export async function prefill(session: Session, stack: Stack, gw: Service) {
   );
 }
 
-// Runs on the L1 gateway: the three reads, the read sweep, the mix, the mix sweep and the soak.
+// Runs on the L1 gateway: the three reads (the project read also direct, on the same warm
+// cache), the read sweep, the mix, the mix sweep, the think-time users and the soak.
 export async function mainReadsAndMix(session: Session, stack: Stack, gw: Service) {
   const { config } = session;
   await prefill(session, stack, gw);
   for (const read of READS) {
     await session.measure(readSpec(session, stack, gw, "l1", read, 50), stack);
+    if (read === READS[0]) await measureDirect(session, stack, gw, "l1");
   }
   for (const c of config.sweep.filter((c) => c !== 50)) {
     await session.measure({
@@ -155,6 +203,8 @@ export async function mainReadsAndMix(session: Session, stack: Stack, gw: Servic
   for (const c of config.sweep.filter((c) => c !== 50 && c !== 1000)) {
     await session.measure(mixSpec(session, stack, gw, "l1", c, "sweep-mix"), stack);
   }
+  // Before the soak: the closed loop at c=1000 leaves queues and GC debt behind it.
+  await session.measure(mixSpec(session, stack, gw, "l1", 1000, "think"), stack);
   await session.measure(mixSpec(session, stack, gw, "l1", 1000, "soak"), stack);
 }
 
@@ -164,6 +214,7 @@ export async function otherModes(session: Session, stack: Stack) {
     await session.withGateway(stack, mode, async (gw) => {
       for (const read of READS) {
         await session.measure(readSpec(session, stack, gw, mode, read, 50), stack);
+        if (mode === "off" && read === READS[0]) await measureDirect(session, stack, gw, mode);
       }
       if (mode === "off") {
         await session.measure(mixSpec(session, stack, gw, "off", 50, "mix"), stack);
@@ -172,14 +223,19 @@ export async function otherModes(session: Session, stack: Stack) {
   }
 }
 
-/** The small seed next to the primary one: one read and the mix on a warm L1 gateway. */
-export async function scale(session: Session, small: Stack) {
-  await session.withGateway(small, "l1", async (gw) => {
-    await prefill(session, small, gw);
-    await session.measure(
-      { ...readSpec(session, small, gw, "l1", READS[0], 50), group: "scale" },
-      small,
-    );
-    await session.measure(mixSpec(session, small, gw, "l1", 50, "scale"), small);
+/**
+ * Another seed next to the primary one (small, xlarge): detail, list and the mix at c=50 on a
+ * warm L1 gateway — the rows of "how cost grows".
+ */
+export async function scale(session: Session, other: Stack) {
+  await session.withGateway(other, "l1", async (gw) => {
+    await prefill(session, other, gw);
+    for (const read of [READS[0], READS[2]]) {
+      await session.measure(
+        { ...readSpec(session, other, gw, "l1", read, 50), group: "scale" },
+        other,
+      );
+    }
+    await session.measure(mixSpec(session, other, gw, "l1", 50, "scale"), other);
   });
 }

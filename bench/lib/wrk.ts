@@ -38,6 +38,8 @@ export interface WrkResult {
   statuses: Record<string, number>;
   /** Requests the mix script sent as writes. */
   writes: number;
+  /** 503s that carried Retry-After (overload shed on purpose); they are in `statuses` too. */
+  shed: number;
 }
 
 interface WrkJson {
@@ -47,6 +49,7 @@ interface WrkJson {
   latency_us: Record<"mean" | "max" | "p50" | "p90" | "p99" | "p999", number>;
   statuses: Record<string, number>;
   writes: number;
+  shed?: number;
 }
 
 /** Parses the `BENCH_JSON {...}` line of a wrk run; throws when there is none. */
@@ -72,6 +75,7 @@ export function parseWrkOutput(stdout: string): WrkResult {
     errors: { ...e, total: e.connect + e.read + e.write + e.status + e.timeout },
     statuses: raw.statuses,
     writes: raw.writes,
+    shed: raw.shed ?? 0,
   };
 }
 

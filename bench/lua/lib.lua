@@ -53,11 +53,34 @@ function seed_random()
 end
 
 -- Status histogram, only where a script opts in (defining response() makes wrk parse bodies).
+-- `shed` counts the 503s that carry Retry-After: the function's deliberate refusal under
+-- overload, which the report tells apart from every other 5xx.
 statuses = {}
 writes = 0
+shed = 0
+local function has_retry_after(headers)
+  for name, _ in pairs(headers) do
+    if string.lower(name) == "retry-after" then return true end
+  end
+  return false
+end
+
 function track_statuses()
   function response(status, headers, body)
     statuses[status] = (statuses[status] or 0) + 1
+    if status == 503 and has_retry_after(headers) then shed = shed + 1 end
+  end
+end
+
+-- Think time: a uniformly random BENCH_THINK_MIN_MS..BENCH_THINK_MAX_MS pause before every
+-- request (a user reading the page), which turns each connection into one user. wrk starts a
+-- request's clock only after the pause (socket_writeable sets c->start once delay() has run
+-- out), so the latencies it reports exclude the think time.
+function think_time()
+  local lo = tonumber(env("BENCH_THINK_MIN_MS", "1000"))
+  local hi = tonumber(env("BENCH_THINK_MAX_MS", "3000"))
+  function delay()
+    return math.random(lo, hi)
   end
 end
 
@@ -71,12 +94,13 @@ local function thread_statuses(thread)
 end
 
 function done(summary, latency, requests)
-  local codes, write_count = {}, 0
+  local codes, write_count, shed_count = {}, 0, 0
   for _, thread in ipairs(threads) do
     for code, count in pairs(thread_statuses(thread)) do
       codes[code] = (codes[code] or 0) + count
     end
     write_count = write_count + (tonumber(thread:get("writes")) or 0)
+    shed_count = shed_count + (tonumber(thread:get("shed")) or 0)
   end
   local parts = {}
   for code, count in pairs(codes) do parts[#parts + 1] = string.format('"%s":%d', code, count) end
@@ -85,10 +109,10 @@ function done(summary, latency, requests)
     'BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
     '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..
     '"latency_us":{"min":%d,"mean":%.1f,"max":%d,"stdev":%.1f,' ..
-    '"p50":%d,"p90":%d,"p99":%d,"p999":%d},"statuses":{%s},"writes":%d}\n',
+    '"p50":%d,"p90":%d,"p99":%d,"p999":%d},"statuses":{%s},"writes":%d,"shed":%d}\n',
     summary.requests, summary.duration, summary.bytes,
     e.connect, e.read, e.write, e.status, e.timeout,
     latency.min, latency.mean, latency.max, latency.stdev,
     latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency:percentile(99.9), table.concat(parts, ","), write_count))
+    latency:percentile(99.9), table.concat(parts, ","), write_count, shed_count))
 end

@@ -100,7 +100,7 @@ Deno.test("cache: invalidation by key and by tag, across instances", async () =>
   await a.invalidate({ tags: [listTag("projects")] });
   assert.equal((await list(b)).source, "loader");
 
-  await a.delete(cacheKey("project", "p1"));
+  await a.invalidate({ keys: [cacheKey("project", "p1")] });
   v.p1 = 3;
   assert.deepEqual(await project("p1"), { id: "p1", v: 3 });
   assert.deepEqual(await b.get(cacheKey("project", "p1")), { id: "p1", v: 3 }, "refilled in L2");

@@ -1,0 +1,16 @@
+/** Scenario ids (from workloads.ts, ceilings.ts) that the ratios and targets look up. */
+export const IDS = {
+  helloDirect: (seed: string) => `ceiling/hello/direct/c50@${seed}`,
+  helloGateway: (seed: string) => `ceiling/hello/gateway/c50@${seed}`,
+  pgDirect: (seed: string) => `ceiling/pg-select/direct/c50@${seed}`,
+  pgGateway: (seed: string) => `ceiling/pg-select/gateway/c50@${seed}`,
+  bridge: (seed: string) => `ceiling/upstash-get/bridge/c50@${seed}`,
+  read: (what: string, mode: string, c: number, seed: string) =>
+    `read/${what}/${mode}/c${c}@${seed}`,
+  /** A read sent straight to the function's process, past the gateway. */
+  direct: (what: string, mode: string, c: number, seed: string) =>
+    `direct/${what}/${mode}/c${c}@${seed}`,
+  mix: (mode: string, c: number, seed: string) => `mix/${mode}/c${c}@${seed}`,
+  think: (seed: string) => `think/mix/l1/c1000@${seed}`,
+  soak: (seed: string) => `soak/mix/l1/c1000@${seed}`,
+};

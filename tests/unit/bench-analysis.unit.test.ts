@@ -1,0 +1,194 @@
+/**
+ * The bench's targets and its "how cost grows" verdict on synthetic scenario results (no
+ * stack): each goal flips between met and not met at its threshold, every row names its
+ * numerator and denominator, and a missing input reads "not measured" rather than a verdict.
+ */
+import assert from "node:assert/strict";
+import { computeScale, computeTargets, IDS } from "../../bench/lib/analysis.ts";
+import type { ReportPair } from "../../bench/lib/reports.ts";
+import type { PeerResult, ScenarioResult, Target } from "../../bench/lib/types.ts";
+
+const SEED = "large";
+
+interface Shape {
+  rps?: number;
+  p50?: number;
+  p99?: number;
+  queries?: number;
+  statuses?: Record<string, number>;
+  shed?: number;
+  timeouts?: number;
+}
+
+function scenario(id: string, shape: Shape = {}): ScenarioResult {
+  const statuses = shape.statuses ?? { "200": 1000 };
+  const status = Object.entries(statuses).filter(([code]) => Number(code) > 399)
+    .reduce((a, [, n]) => a + n, 0);
+  const timeout = shape.timeouts ?? 0;
+  return {
+    id,
+    group: "read",
+    title: id,
+    via: "gateway",
+    cacheMode: "l1",
+    seed: SEED,
+    connections: id.includes("c1000") ? 1000 : 50,
+    threads: 2,
+    requests: 10_000,
+    durationS: 10,
+    rps: shape.rps ?? 1000,
+    latencyMs: {
+      p50: shape.p50 ?? 1,
+      p90: 2,
+      p99: shape.p99 ?? 3,
+      p999: 4,
+      mean: 1,
+      max: 5,
+    },
+    errors: { connect: 0, read: 0, write: 0, status, timeout, total: status + timeout },
+    statuses,
+    writes: 0,
+    shed: shape.shed ?? 0,
+    db: { statementsPerReq: (shape.queries ?? 1) * 2, queriesPerReq: shape.queries ?? 1 },
+    cache: null,
+    pool: null,
+    maxBackends: 20,
+  };
+}
+
+const timing = (p50: number) => ({ iterations: 3, p50, p90: p50, p99: p50, mean: p50, rows: 1 });
+const report = (name: string, mv: number, live: number): ReportPair => ({
+  name,
+  mv: timing(mv),
+  live: timing(live),
+  speedup: live / mv,
+});
+
+const peer = (ours: number, bento: number): PeerResult => ({
+  keys: 1000,
+  opsPerRound: 1000,
+  valueBytes: 600,
+  ours: { opsPerS: ours, rounds: [ours] },
+  bentocache: { opsPerS: bento, rounds: [bento], version: "1.6.1" },
+});
+
+/** Every scenario exactly at its threshold (all goals met). */
+function atThresholds(overrides: Record<string, Shape> = {}): ScenarioResult[] {
+  const base: Record<string, Shape> = {
+    [IDS.helloDirect(SEED)]: { rps: 10_000 },
+    [IDS.helloGateway(SEED)]: { rps: 5_000 },
+    [IDS.pgDirect(SEED)]: { rps: 4_000 },
+    [IDS.direct("project", "l1", 50, SEED)]: { rps: 5_000, p99: 5 },
+    [IDS.read("project", "l1", 50, SEED)]: { rps: 2_500 },
+    [IDS.direct("project", "off", 50, SEED)]: { rps: 2_000, p99: 15 },
+    [IDS.mix("l1", 50, SEED)]: { rps: 3_000, queries: 0.1 },
+    [IDS.mix("off", 50, SEED)]: { rps: 1_000, queries: 1 },
+    [IDS.think(SEED)]: { rps: 500, p99: 200, statuses: { "200": 9_990, "409": 10 } },
+    [IDS.soak(SEED)]: { rps: 2_000, statuses: { "200": 9_000, "503": 1_000 }, shed: 1_000 },
+  };
+  return Object.entries({ ...base, ...overrides }).map(([id, shape]) => scenario(id, shape));
+}
+
+const REPORTS = [
+  report("project financials (all projects)", 1, 30),
+  report("monthly payments (24 months)", 1, 70),
+  report("candidate earnings (all candidates)", 1, 1), // not part of the dashboard pair
+];
+
+function targets(overrides: Record<string, Shape> = {}, p = peer(2_000, 1_000)): Target[] {
+  return computeTargets(atThresholds(overrides), REPORTS, SEED, p);
+}
+
+const verdicts = (list: Target[]) => list.map((t) => t.met);
+
+Deno.test("bench targets: twelve rows in the issue's order, each with numerator and denominator", () => {
+  const list = targets();
+  assert.equal(list.length, 12);
+  assert.match(list[0].name, /^cached GET \/projects\/\{id\} direct ÷ bare Deno\.serve hello/);
+  assert.match(list[9].name, /^1000 users with think time/);
+  assert.match(list[11].name, /^dashboard reports from MVs/);
+  for (const t of list) {
+    assert.ok(t.numerator.length > 0 && t.denominator.length > 0, t.name);
+    assert.doesNotMatch(t.numerator, /not measured/, t.name);
+  }
+  assert.match(list[0].numerator, /5,000 req\/s \(direct\/project\/l1\/c50@large\)/);
+  assert.match(list[0].denominator, /10,000 req\/s \(ceiling\/hello\/direct\/c50@large\)/);
+  assert.match(list[6].numerator, /0\.100 DB queries\/request \(mix\/l1\/c50@large\)/);
+  assert.match(list[6].denominator, /1\.000 DB queries\/request \(mix\/off\/c50@large\)/);
+  assert.equal(list[3].goal, "report");
+  assert.deepEqual(verdicts(list), [
+    true,
+    true,
+    true,
+    null, // reported only
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+  ]);
+});
+
+Deno.test("bench targets: each goal flips to not met just past its threshold", () => {
+  const cases: [number, Record<string, Shape>][] = [
+    [0, { [IDS.direct("project", "l1", 50, SEED)]: { rps: 4_999, p99: 5 } }],
+    [1, { [IDS.direct("project", "l1", 50, SEED)]: { rps: 5_000, p99: 5.01 } }],
+    [2, { [IDS.helloGateway(SEED)]: { rps: 4_999 } }],
+    [4, { [IDS.direct("project", "off", 50, SEED)]: { rps: 1_999, p99: 15 } }],
+    [5, { [IDS.direct("project", "off", 50, SEED)]: { rps: 2_000, p99: 15.01 } }],
+    [6, { [IDS.mix("l1", 50, SEED)]: { rps: 3_000, queries: 0.11 } }],
+    [7, { [IDS.mix("l1", 50, SEED)]: { rps: 2_999, queries: 0.1 } }],
+    [9, { [IDS.think(SEED)]: { p99: 200.01 } }],
+    [9, { [IDS.think(SEED)]: { statuses: { "200": 9_999, "500": 1 } } }],
+    [9, { [IDS.think(SEED)]: { timeouts: 1 } }],
+    [10, { [IDS.soak(SEED)]: { statuses: { "200": 9_999, "503": 1 }, shed: 0 } }],
+    [10, { [IDS.soak(SEED)]: { statuses: { "200": 9_999, "502": 1 } } }],
+    [10, { [IDS.soak(SEED)]: { timeouts: 1 } }],
+  ];
+  for (const [index, override] of cases) {
+    const list = targets(override);
+    assert.equal(list[index].met, false, `${list[index].name} with ${JSON.stringify(override)}`);
+    const others = verdicts(list).filter((_, i) => i !== index && i !== 3);
+    assert.ok(others.every((v) => v === true), `only row ${index + 1} flips`);
+  }
+  assert.equal(targets({}, peer(1_999, 1_000))[8].met, false);
+  const slowMv = [report("project financials (all projects)", 2, 99)];
+  assert.equal(computeTargets(atThresholds(), slowMv, SEED, null)[11].met, false);
+});
+
+Deno.test("bench targets: shed 503s are counted apart from other 5xx and shown with timeouts", () => {
+  const soak = targets()[10];
+  assert.match(soak.numerator, /1,000 shed 503s \(Retry-After\), 0 other 5xx, 0 timeouts/);
+  assert.match(soak.value, /0 other 5xx, 0 timeouts/);
+  const think = targets()[9];
+  assert.match(think.denominator, /0 5xx, 0 timeouts, 0 socket \(10 4xx refusals not counted\)/);
+  assert.match(think.numerator, /500 req\/s achieved/);
+});
+
+Deno.test("bench targets: a missing input reads not measured, never met or not met", () => {
+  const list = computeTargets([], [], SEED, null);
+  assert.equal(list.length, 12);
+  assert.ok(list.every((t) => t.met === null), "no verdict without inputs");
+  assert.match(list[0].numerator, /not measured \(direct\/project\/l1\/c50@large\)/);
+  assert.match(list[8].numerator, /not measured/);
+});
+
+Deno.test("bench scale: flat within 1.5× of the small seed, else names the row and factor", () => {
+  const rows = (factor: number) =>
+    ["small", "large", "xlarge"].flatMap((seed) => {
+      const p50 = seed === "xlarge" ? 2 * factor : 2;
+      return [
+        scenario(IDS.read("project", "l1", 50, seed), { p50 }),
+        scenario(IDS.read("project-list", "l1", 50, seed), { p50: 4 }),
+        scenario(IDS.mix("l1", 50, seed), { p50: 6 }),
+      ];
+    });
+  assert.match(computeScale(rows(1.5)).verdict, /^Flat \(small, large, xlarge\)/);
+  const steep = computeScale(rows(1.6));
+  assert.match(steep.verdict, /^Not flat .*detail \(GET project\) on xlarge is 1\.60×/);
+  assert.equal(steep.rows[0].p50.xlarge, 3.2);
+  assert.match(computeScale(rows(1).slice(0, 3)).verdict, /only the small seed/);
+});
