@@ -203,7 +203,7 @@ export function parseConfig(
     },
     http: {
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS ?? 10_000,
-      maxInFlight: e.MAX_IN_FLIGHT ?? 256,
+      maxInFlight: e.MAX_IN_FLIGHT ?? 128,
       logRequests: e.LOG_REQUESTS !== "0",
     },
     outbox: { replayIntervalMs: e.CACHE_REPLAY_INTERVAL_MS ?? 2_000 },

@@ -94,6 +94,10 @@ export function computeScale(scenarios: ScenarioResult[]): ScaleTable {
     { what: "detail (GET project)", id: (s: string) => IDS.read("project", "l1", 50, s) },
     { what: "list (filtered projects)", id: (s: string) => IDS.read("project-list", "l1", 50, s) },
     { what: "95/5 mix", id: (s: string) => IDS.mix("l1", 50, s) },
+    {
+      what: "uncached detail (GET project, cache off)",
+      id: (s: string) => IDS.read("project", "off", 50, s),
+    },
   ].map(({ what, id }) => ({
     what,
     scenario: id("<seed>"),

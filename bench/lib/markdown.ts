@@ -40,7 +40,7 @@ const cell = (text: string) => text.replace(/\|/g, "\\|");
 function scaleSection(results: Results): string[] {
   const { seeds, rows, verdict } = results.scale;
   const lines = ["## How cost grows", ""];
-  lines.push(`| p50 ms at c=50 (L1, via gateway) | ${seeds.join(" | ")} |`);
+  lines.push(`| p50 ms at c=50 (via gateway) | ${seeds.join(" | ")} |`);
   lines.push(`|---|${seeds.map(() => "--:").join("|")}|`);
   for (const r of rows) {
     lines.push(`| ${r.what} | ${seeds.map((seed) => n(r.p50[seed], 2)).join(" | ")} |`);

@@ -238,4 +238,12 @@ export async function scale(session: Session, other: Stack) {
     }
     await session.measure(mixSpec(session, other, gw, "l1", 50, "scale"), other);
   });
+  // The database's own growth shows only without the cache: PK lookups and partition pruning
+  // should keep the uncached detail flat too.
+  await session.withGateway(other, "off", async (gw) => {
+    await session.measure(
+      { ...readSpec(session, other, gw, "off", READS[0], 50), group: "scale" },
+      other,
+    );
+  });
 }

@@ -131,7 +131,13 @@ export class Cache {
       (keepRaw) => this.load(key, loader, o, keepRaw),
     );
     if (r.joined) this.stats.joins++;
-    return { value: r.value, source: r.source };
+    // When L1 now holds exactly what was loaded, say so: a replay can start with this answer.
+    const stored = r.json ? this.l1?.entry(key) : undefined;
+    return {
+      value: r.value,
+      source: r.source,
+      entry: stored?.json === r.json ? stored : undefined,
+    };
   }
 
   /** Write-through: puts `value` in both tiers now, so the next read is a hit. */

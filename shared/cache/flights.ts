@@ -32,19 +32,19 @@ export class Flights {
     scope: string | undefined,
     tags: GetOrSetOptions<T>["tags"],
     load: (keepRaw: (value: T) => void) => Promise<Loaded>,
-  ): Promise<{ value: T; source: Tier; joined: boolean }> {
+  ): Promise<{ value: T; json: string; source: Tier; joined: boolean }> {
     const id = scope === undefined ? key : `${key}\u0000${scope}`;
     const joined = this.byKey.get(id);
     if (joined) {
       const { json } = await joined.promise;
-      return { value: valueOf<T>(joined, json), source: "joined", joined: true };
+      return { value: valueOf<T>(joined, json), json, source: "joined", joined: true };
     }
     const flight: Flight = { key, tags: tags as Flight["tags"], promise: undefined! };
     flight.promise = load((value) => flight.raw = { value });
     this.byKey.set(id, flight);
     try {
       const { json, source } = await flight.promise;
-      return { value: valueOf<T>(flight, json), source, joined: false };
+      return { value: valueOf<T>(flight, json), json, source, joined: false };
     } finally {
       if (this.byKey.get(id) === flight) this.byKey.delete(id);
     }

@@ -61,7 +61,9 @@ export async function keepForReplay(c: Context<AppEnv>): Promise<void> {
   if (!authorization) return;
   const headers: [string, string][] = [];
   c.res.headers.forEach((value, name) => {
-    if (!PER_REQUEST.has(name)) headers.push([name, value]);
+    // A replay is an L1 hit, whichever tier answered the request it repeats.
+    if (name === "x-cache") headers.push([name, "l1"]);
+    else if (!PER_REQUEST.has(name)) headers.push([name, value]);
   });
   const body = await c.res.clone().text();
   replays.set(`${authorization}\n${target(c.req.url)}`, {
