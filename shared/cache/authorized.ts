@@ -100,7 +100,7 @@ export interface CallerRead<T> {
 export async function cachedForCaller<T>(caller: Caller, read: CallerRead<T>): Promise<Cached<T>> {
   if (read.bypass) return cached(await read.load(), "bypass");
   const key = read.perScope ? scopedKey(read.key, cacheScope(caller)) : read.key;
-  const { value, source, entry } = await cache.getOrSetWithInfo(key, read.load, {
+  const { value, source, entry } = await cache.getOrSetEntry(key, read.load, {
     ttl: read.ttl,
     tags: read.tags,
     scope: loaderScope(caller),

@@ -6,6 +6,7 @@
 import { type CacheOptions, type ResolvedCacheOptions, resolveOptions } from "./options.ts";
 import { CACHE_SCHEMA_VERSION } from "./keys.ts";
 import { type L1Entry, L1Store } from "./l1.ts";
+import { runLoader, serialize } from "./load.ts";
 import { L2Store, type Lease, type RecordedInvalidation } from "./l2.ts";
 import { Flights, type Loaded } from "./flights.ts";
 import { CacheStats, type CacheStatsSnapshot } from "./stats.ts";
@@ -113,11 +114,21 @@ export class Cache {
     key: string,
     loader: () => Promise<T> | T,
     options?: number | GetOrSetOptions<T>,
+  ): Promise<{ value: T; source: Tier }> {
+    const { value, source } = await this.getOrSetEntry(key, loader, options);
+    return { value, source };
+  }
+
+  /** `getOrSetWithInfo` plus the L1 entry now holding the value, if any (see `isCurrent`). */
+  async getOrSetEntry<T>(
+    key: string,
+    loader: () => Promise<T> | T,
+    options?: number | GetOrSetOptions<T>,
   ): Promise<{ value: T; source: Tier; entry?: L1Entry }> {
     this.stats.requests++;
     if (!this.options.enabled) {
-      const value = await this.runLoader(loader);
-      const json = this.serialize(value);
+      const value = await runLoader(loader, this.stats);
+      const json = serialize(value, this.stats);
       return { value: json === undefined ? value : JSON.parse(json), source: "loader" };
     }
     const entry = this.readL1Entry(key);
@@ -145,7 +156,7 @@ export class Cache {
     if (!this.options.enabled) return;
     const o = this.normalize<T>(options);
     const tags = Array.isArray(o.tags) ? o.tags : [];
-    const json = this.serialize(value);
+    const json = serialize(value, this.stats);
     // Older loads of this key (local or in flight) must not overwrite the new value.
     this.l1?.invalidate([key], []);
     this.flights.drop([key], []);
@@ -261,8 +272,8 @@ export class Cache {
         lease = r.lease;
       } else this.stats.fallbacks++;
     }
-    const value = await this.runLoader(loader);
-    const json = this.serialize(value);
+    const value = await runLoader(loader, this.stats);
+    const json = serialize(value, this.stats);
     if (json === undefined) {
       keepRaw(value);
       return { json: "", source: "loader" };
@@ -277,26 +288,6 @@ export class Cache {
     }
     if (fresh) this.l1?.set(key, json, tags, o.l1TtlMs, mark);
     return { json, source: "loader" };
-  }
-
-  private async runLoader<T>(loader: () => Promise<T> | T): Promise<T> {
-    this.stats.loaderCalls++;
-    try {
-      return await loader();
-    } catch (error) {
-      this.stats.loaderErrors++;
-      throw error;
-    }
-  }
-
-  /** JSON text of a value (`undefined` is stored as null); undefined if JSON cannot hold it. */
-  private serialize(value: unknown): string | undefined {
-    try {
-      return JSON.stringify(value === undefined ? null : value);
-    } catch {
-      this.stats.unserializable++;
-      return undefined;
-    }
   }
 
   private normalize<T>(options?: number | GetOrSetOptions<T> | CacheSetOptions): Normalized<T> {

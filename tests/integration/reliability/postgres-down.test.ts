@@ -31,14 +31,26 @@ Deno.test("Postgres unreachable behind pgbouncer: the isolate survives and is ba
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    await new Promise((r) => setTimeout(r, 2500));
+    // A process stuck on a stranded connection counts as a failure, not as a hung test.
+    const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let err = "";
+    while (!err.includes("first outcome")) {
+      const { value, done } = await lines.read();
+      if (done) break;
+      err += value;
+    }
+    // Some attempts while Postgres is unreachable, then it comes back.
+    await new Promise((r) => setTimeout(r, 1500));
     await pgb.retarget(Number(new URL(directUrl()).port));
     const backAt = Date.now();
-    // A process stuck on a stranded connection counts as a failure, not as a hung test.
-    const killer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    const { code, stdout, stderr } = await child.output();
+    const rest = (async () => {
+      for (let r = await lines.read(); !r.done; r = await lines.read()) err += r.value;
+    })();
+    const stdout = await new Response(child.stdout).arrayBuffer();
+    const { code } = await child.status;
+    await rest;
     clearTimeout(killer);
-    const err = new TextDecoder().decode(stderr);
     assert.equal(code, 0, `the process died (exit ${code}):\n${err.slice(0, 2000)}`);
     const { outcomes, stats } = JSON.parse(new TextDecoder().decode(stdout));
     const before = outcomes.filter((o: { at: number }) => o.at < backAt);
