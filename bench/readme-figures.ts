@@ -1,7 +1,8 @@
 /**
  * Prints the README's "Measured figures" tables from one bench run, so the README's figures are
  * always that run's: `deno run -A bench/readme-figures.ts [bench/results/latest.json]`, then
- * paste between the markers `<!-- figures:start -->` / `<!-- figures:end -->` (or `--write`).
+ * paste between the markers `<!-- figures:start -->` / `<!-- figures:end -->` (or `--write`;
+ * then `deno fmt README.md` pads the tables).
  */
 import { parseArgs } from "node:util";
 import type { Results, ScenarioResult } from "./lib/types.ts";
@@ -40,7 +41,9 @@ lines.push(
 results.targets.forEach((t, i) => {
   const result = t.met === null ? "–" : t.met ? "**met**" : "**not met**";
   lines.push(
-    `| ${i + 1} | ${t.name} | ${t.value} | ${t.numerator} | ${t.denominator} | ${t.goal} | ${result} |`,
+    `| ${
+      i + 1
+    } | ${t.name} | ${t.value} | ${t.numerator} | ${t.denominator} | ${t.goal} | ${result} |`,
   );
 });
 lines.push(
