@@ -11,7 +11,8 @@ import { type KeyFiles, writeKeyFiles } from "./keys.ts";
 // shared cache entries — the path most traffic takes.
 export const ADMIN_ID = "00000000-0000-4000-a000-000000000001";
 
-function readEnvFile(path: string): Record<string, string> {
+/** The `NAME=value` lines of a stack's env file. */
+export function readEnvFile(path: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const line of Deno.readTextFileSync(path).split("\n")) {
     const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());

@@ -15,6 +15,7 @@
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { mintUserJwt } from "../../scripts/stack/keys.ts";
+import { readEnvFile } from "../lib/stack.ts";
 import { summarize } from "./summarize.ts";
 
 const { values: args } = parseArgs({
@@ -31,15 +32,6 @@ const ADMIN_ID = "00000000-0000-4000-a000-000000000001";
 const what = args.what!;
 if (!["cached", "uncached", "hello", "gateway"].includes(what)) {
   throw new Error(`unknown --what ${what}`);
-}
-
-function readEnv(path: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of Deno.readTextFileSync(path).split("\n")) {
-    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
-    if (m) env[m[1]] = m[2];
-  }
-  return env;
 }
 
 /** CPU seconds (user + system, every thread) a process has used so far. */
@@ -66,7 +58,7 @@ async function run(cmd: string, cmdArgs: string[]): Promise<string> {
   return new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
 }
 
-const env = readEnv(args["env-file"]!);
+const env = readEnvFile(args["env-file"]!);
 const seconds = Number(args.seconds);
 const outDir = `${ROOT}${args.out}`;
 const profDir = await Deno.makeTempDir({ prefix: "cpu-prof-" });
