@@ -99,6 +99,13 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     }
   }));
 
+  // This gateway's connection pools, one per function process (a restarted one has a new port).
+  const upstreams = new Map<number, Upstream>();
+  const upstreamOf = (port: number) => {
+    let upstream = upstreams.get(port);
+    if (!upstream) upstreams.set(port, upstream = new Upstream(port));
+    return upstream;
+  };
   const stopFunctions = () => Promise.all([...functions.values()].map(({ pool }) => pool?.close()));
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
@@ -106,7 +113,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       hostname: options.hostname ?? "127.0.0.1",
       port: options.port ?? 54321,
       onListen: () => {},
-    }, (request, info) => route(request, info, functions, verify));
+    }, (request, info) => route(request, info, functions, verify, upstreamOf));
   } catch (error) {
     // Port taken, say: leave no function processes behind.
     await stopFunctions();
@@ -133,6 +140,7 @@ async function route(
   info: Deno.ServeHandlerInfo,
   functions: Map<string, ServedFunction>,
   verify: JwtVerifier,
+  upstreamOf: (port: number) => Upstream,
 ): Promise<Response> {
   const url = new URL(request.url);
   const { pathname } = url;
@@ -214,17 +222,6 @@ async function route(
     statusText: response.statusText,
     headers: responseHeaders,
   });
-}
-
-// One connection pool per function process; a restarted process listens on a new port.
-const upstreams = new Map<number, Upstream>();
-function upstreamOf(port: number): Upstream {
-  let upstream = upstreams.get(port);
-  if (!upstream) {
-    upstream = new Upstream(port);
-    upstreams.set(port, upstream);
-  }
-  return upstream;
 }
 
 function health(functions: Map<string, ServedFunction>): Response {

@@ -85,7 +85,9 @@ export class Upstream {
         };
       }
       // Neither: the body runs to the end of the connection, which is then spent.
-      return { status: answer.status, headers: answer.headers, body: await reader.rest() };
+      const rest = await reader.rest();
+      closeQuietly(conn);
+      return { status: answer.status, headers: answer.headers, body: rest };
     } catch (error) {
       closeQuietly(conn);
       throw error;
