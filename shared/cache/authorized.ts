@@ -18,7 +18,7 @@ const CACHED = Symbol("cached");
 export interface Cached<T> {
   readonly value: T;
   readonly source: CacheSource;
-  /** For L1 hits: what a replay of this answer must check again (shared/http/replay.ts). */
+  /** When L1 holds the answer: what a replay of it must check again (shared/http/replay.ts). */
   readonly again?: readonly CheckAgain[];
   readonly [CACHED]: true;
 }
@@ -48,7 +48,7 @@ const always = () => true;
 
 /**
  * The checks of an answer built from several cached reads, each a pure input of it: undefined
- * (not replayable) unless every part was an L1 hit.
+ * (not replayable) unless L1 holds every part.
  */
 export function againOf(
   ...parts: (readonly CheckAgain[] | undefined)[]

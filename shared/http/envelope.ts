@@ -6,7 +6,7 @@
  * response: hono/cors and `c.header()` after `next()` each rebuild the Response, which cost more
  * than the rest of a cached read.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import { config } from "../config.ts";
 import { runWithContext } from "../context.ts";
 import { overloaded, timedOut } from "../errors.ts";
@@ -81,7 +81,7 @@ export function envelope(requestTimeoutMs: number, maxInFlight: number): Middlew
     } else {
       load.peakInFlight = Math.max(load.peakInFlight, ++load.inFlight);
       try {
-        await withDeadline(c, next, requestId, started + requestTimeoutMs, requestTimeoutMs);
+        await withDeadline(c, next, requestId, requestTimeoutMs);
       } finally {
         load.inFlight--;
       }
@@ -105,14 +105,15 @@ export function envelope(requestTimeoutMs: number, maxInFlight: number): Middlew
   };
 }
 
+/** Runs the rest of the request with its deadline in context; past it, answers 504. */
 async function withDeadline(
-  c: Parameters<MiddlewareHandler<AppEnv>>[0],
-  next: () => Promise<void>,
+  c: Context<AppEnv>,
+  next: Next,
   requestId: string,
-  deadline: number,
   timeoutMs: number,
 ): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = performance.now() + timeoutMs;
   const handled = runWithContext({ requestId, deadline }, next);
   const expired = new Promise<"expired">((done) => {
     timer = setTimeout(() => done("expired"), timeoutMs);

@@ -2,13 +2,13 @@
  * Replays: a repeated cached read answered without routing, validation or JSON work.
  *
  * A route that opts in (`route({ replay: true })`: a GET whose answer is a function of its URL,
- * its caller and one cached read, with no rate limit) leaves, after a 200 answered from L1, the
- * exact bytes and headers it sent, keyed by the caller's `Authorization` header and the URL's
- * path and query. The next identical request is sent those bytes when — checked on every hit —
- * the token is one this isolate verified and has not expired, its user still has one of the
- * route's roles, the L1 entry behind the answer is still the current one (so invalidation, the
- * L1 TTL and an L2 epoch change end a replay exactly as they end the L1 hit), and the domain's
- * `maySee` rule still passes. Any no falls through to the full route, which answers as usual.
+ * its caller and the cached reads behind it, with no rate limit) leaves, after a 200 whose every
+ * cached read L1 now holds, the exact bytes and headers it sent, keyed by the caller's
+ * `Authorization` header and the URL's path and query. The next identical request is sent those
+ * bytes when — checked on every hit — the token is one this isolate verified and has not expired,
+ * its user still has one of the route's roles, every L1 entry behind the answer is still the
+ * current one (so invalidation, the L1 TTL and an L2 epoch change end a replay exactly as they end
+ * the L1 hit), and the domain's `maySee` rules still pass. Any no falls through to the full route, which answers as usual.
  * Nothing waits, so the request deadline cannot be reached here.
  */
 import type { Context } from "hono";
@@ -37,17 +37,17 @@ const replays = new LRUCache<string, Replay>({
 
 let served = 0;
 
-/** The URL's path and query (`request.url` is absolute): what the route's answer depends on. */
-function target(url: string): string {
-  return url.slice(url.indexOf("/", url.indexOf("//") + 2));
+/** Whose and which answer: the caller's header and the URL's path and query (`url` is absolute). */
+function replayKey(authorization: string, url: string): string {
+  return `${authorization}\n${url.slice(url.indexOf("/", url.indexOf("//") + 2))}`;
 }
 
 /** What a replayable answer needs from its route and its service (see `handle()`). */
 export interface ReplaySource {
   roles: readonly AppRole[];
-  /** Cached reads the handler made: a replay stands for exactly one. */
+  /** Cached answers `handle()` saw: a replay stands for exactly one (which may combine reads). */
   reads: number;
-  /** The read's checks, when L1 answered every cached read behind it. */
+  /** That answer's checks, when L1 holds every cached read behind it. */
   again?: readonly CheckAgain[];
 }
 
@@ -66,7 +66,7 @@ export async function keepForReplay(c: Context<AppEnv>): Promise<void> {
     else if (!PER_REQUEST.has(name)) headers.push([name, value]);
   });
   const body = await c.res.clone().text();
-  replays.set(`${authorization}\n${target(c.req.url)}`, {
+  replays.set(replayKey(authorization, c.req.url), {
     roles: source.roles,
     again: source.again,
     body,
@@ -83,7 +83,7 @@ export function replay(
   const authorization = request.headers.get("authorization");
   if (!authorization) return undefined;
   const started = performance.now();
-  const key = `${authorization}\n${target(request.url)}`;
+  const key = replayKey(authorization, request.url);
   const kept = replays.get(key);
   if (!kept) return undefined;
   const user = knownUser(authorization);

@@ -22,7 +22,6 @@ export const LIST_TAG = listTag("payments");
 export const SUMMARY_TAG = cacheKey("payments", "summary");
 
 export const paymentTag = (id: string) => cacheTag("payment", id);
-/** Shared with the projects and candidates functions: their financial views read payments. */
 
 /** One payment, shared by admin, finance and the owning manager. */
 export const paymentKey = (id: string) => cacheKey("payment", id);
