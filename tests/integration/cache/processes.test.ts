@@ -5,53 +5,9 @@
 import assert from "node:assert/strict";
 import { createCache } from "../../../shared/cache/index.ts";
 import { sharedL2, sleep, testNamespace } from "./fixtures/redis.ts";
+import { WorkerProcess } from "./fixtures/worker-process.ts";
 
 const L1_TTL_SECONDS = 0.5;
-
-class Worker {
-  private readonly child: Deno.ChildProcess;
-  private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
-  private readonly lines: ReadableStreamDefaultReader<string>;
-
-  constructor(env: Record<string, string>) {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("./fixtures/worker.ts", import.meta.url).pathname],
-      env,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    this.writer = this.child.stdin.getWriter();
-    this.lines = this.child.stdout
-      .pipeThrough(new TextDecoderStream())
-      .pipeThrough(splitLines())
-      .getReader();
-  }
-
-  async ask(command: Record<string, unknown>): Promise<Record<string, unknown>> {
-    await this.writer.write(new TextEncoder().encode(JSON.stringify(command) + "\n"));
-    const { value, done } = await this.lines.read();
-    if (done) throw new Error("worker exited");
-    return JSON.parse(value);
-  }
-
-  async close(): Promise<void> {
-    await this.writer.close();
-    await this.child.status;
-    await this.lines.cancel();
-  }
-}
-
-function splitLines(): TransformStream<string, string> {
-  let rest = "";
-  return new TransformStream({
-    transform(chunk, controller) {
-      const parts = (rest + chunk).split("\n");
-      rest = parts.pop()!;
-      for (const p of parts) if (p) controller.enqueue(p);
-    },
-  });
-}
 
 Deno.test("two processes: writes and invalidations cross within the L1 TTL", async () => {
   const l2 = await sharedL2();
@@ -63,7 +19,7 @@ Deno.test("two processes: writes and invalidations cross within the L1 TTL", asy
     l1TtlSeconds: L1_TTL_SECONDS,
     l2TimeoutMs: 2000,
   });
-  const worker = new Worker({
+  const worker = new WorkerProcess(new URL("./fixtures/worker.ts", import.meta.url), {
     UPSTASH_REDIS_REST_URL: l2.url,
     UPSTASH_REDIS_REST_TOKEN: l2.token,
     CACHE_NAMESPACE: namespace,

@@ -8,61 +8,14 @@
 import assert from "node:assert/strict";
 import { setupSchema, withAdmin } from "../db/fixtures.ts";
 import { DisposableRedis, sleep, testNamespace } from "../cache/fixtures/redis.ts";
+import { WorkerProcess } from "../cache/fixtures/worker-process.ts";
+
+const worker = (env: Record<string, string>) =>
+  new WorkerProcess(new URL("./fixtures/outbox-worker.ts", import.meta.url), env);
 
 const L1_TTL_S = 0.5;
 const REPLAY_INTERVAL_MS = 300;
 const BOUND_MS = L1_TTL_S * 1000 + 2 * REPLAY_INTERVAL_MS + 1000;
-
-class Worker {
-  private readonly child: Deno.ChildProcess;
-  private readonly writer: WritableStreamDefaultWriter<Uint8Array>;
-  private readonly reader: ReadableStreamDefaultReader<string>;
-
-  constructor(env: Record<string, string>) {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("./fixtures/outbox-worker.ts", import.meta.url).pathname],
-      env,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    this.writer = this.child.stdin.getWriter();
-    let buffered = "";
-    this.reader = this.child.stdout.pipeThrough(new TextDecoderStream()).pipeThrough(
-      new TransformStream<string, string>({
-        transform(chunk, out) {
-          buffered += chunk;
-          let nl: number;
-          while ((nl = buffered.indexOf("\n")) >= 0) {
-            out.enqueue(buffered.slice(0, nl));
-            buffered = buffered.slice(nl + 1);
-          }
-        },
-      }),
-    ).getReader();
-  }
-
-  async ask<T = Record<string, unknown>>(command: Record<string, unknown>): Promise<T> {
-    await this.writer.write(new TextEncoder().encode(JSON.stringify(command) + "\n"));
-    const { value, done } = await this.reader.read();
-    if (done) throw new Error("worker exited");
-    return JSON.parse(value);
-  }
-
-  async kill(): Promise<void> {
-    try {
-      this.child.kill("SIGKILL");
-    } catch { /* exited already */ }
-    await this.child.status;
-    await this.reader.cancel().catch(() => undefined);
-  }
-
-  async close(): Promise<void> {
-    await this.writer.close().catch(() => undefined);
-    await this.reader.cancel().catch(() => undefined);
-    await this.child.status;
-  }
-}
 
 Deno.test("a write's invalidation outlives its writer: no reader sees the old row past the bound", async () => {
   const id = crypto.randomUUID();
@@ -84,9 +37,9 @@ Deno.test("a write's invalidation outlives its writer: no reader sees the old ro
     CACHE_BREAKER_OPEN_MS: "300",
     OUTBOX_ROW_ID: id,
   };
-  const a = new Worker(env);
-  const b = new Worker(env);
-  let c: Worker | undefined;
+  const a = worker(env);
+  const b = worker(env);
+  let c: WorkerProcess | undefined;
   try {
     assert.deepEqual(await a.ask({ op: "read" }), { value: "v0", source: "loader" });
     assert.deepEqual(await b.ask({ op: "read" }), { value: "v0", source: "l2" });
@@ -106,7 +59,7 @@ Deno.test("a write's invalidation outlives its writer: no reader sees the old ro
     await sleep(L1_TTL_S * 1000 + 100);
     redis.resume();
     const backAt = performance.now();
-    c = new Worker(env); // an isolate that never saw the outage
+    c = worker(env); // an isolate that never saw the outage
 
     const reads: { at: number; worker: string; value: unknown }[] = [];
     while (performance.now() - backAt < BOUND_MS + 2000) {
