@@ -50,7 +50,7 @@ fi
 export STACK_DIR=${FAULTS_STACK_DIR:-.stack/faults}
 export API_PORT=${FAULTS_API_PORT:-26321} DB_PORT=${FAULTS_DB_PORT:-26322}
 export POOLER_PORT=${FAULTS_POOLER_PORT:-26343} REDIS_PORT=${FAULTS_REDIS_PORT:-26379}
-export REDIS_REST_PORT=${FAULTS_REDIS_REST_PORT:-26380}
+export REDIS_REST_PORT=${FAULTS_REDIS_REST_PORT:-26380} SCHEDULER_PORT=${FAULTS_SCHEDULER_PORT:-26390}
 trap 'bash scripts/stack.sh down >/dev/null 2>&1 || true' EXIT
 log "stack in $STACK_DIR (gateway :$API_PORT, postgres :$DB_PORT, pooler :$POOLER_PORT)"
 bash scripts/stack.sh reset >/dev/null 2>&1 || true

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local Supabase stand-in: Postgres 15 (+pg_cron, pg_stat_statements), pgbouncer in
-# transaction mode (Supavisor), redis-server behind an Upstash REST bridge, and the functions
-# gateway. No Docker.
+# transaction mode (Supavisor), redis-server behind an Upstash REST bridge, the functions
+# gateway, and the job scheduler (pg_cron + pg_net's stand-in). No Docker.
 #
 #   scripts/stack.sh up [--no-gateway]   install what is missing, start everything, push migrations
 #   scripts/stack.sh down                stop what `up` started (by pid)
@@ -9,8 +9,9 @@
 #   scripts/stack.sh reset               down, then wipe the data dir
 #   scripts/stack.sh env                 print the env file
 #   scripts/stack.sh start <part>        start one part again (postgres, pgbouncer, redis, bridge,
-#                                        gateway) after a fault; `up` must have run before
+#                                        gateway, scheduler) after a fault; `up` must have run before
 #   scripts/stack.sh stop-gateway        stop only the gateway (the fault suite runs its own)
+#   scripts/stack.sh stop-scheduler      stop only the scheduler (jobs then wait)
 #
 # Everything is configurable by env; STACK_PORT_OFFSET shifts every default port (the test stack
 # uses 1000 so it can run beside `npm start`).
@@ -26,6 +27,7 @@ DB_PORT=${DB_PORT:-$((54322 + OFF))}
 POOLER_PORT=${POOLER_PORT:-$((6543 + OFF))}
 REDIS_PORT=${REDIS_PORT:-$((54379 + OFF))}
 REDIS_REST_PORT=${REDIS_REST_PORT:-$((54380 + OFF))}
+SCHEDULER_PORT=${SCHEDULER_PORT:-$((54390 + OFF))}
 DB_PASSWORD=${DB_PASSWORD:-postgres}
 POOLER_POOL_SIZE=${POOLER_POOL_SIZE:-20}
 JWT_SECRET=${JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long}
@@ -108,6 +110,7 @@ DB_PORT=$DB_PORT
 POOLER_PORT=$POOLER_PORT
 REDIS_PORT=$REDIS_PORT
 REDIS_REST_PORT=$REDIS_REST_PORT
+SCHEDULER_PORT=$SCHEDULER_PORT
 STACK_DIR=$STACK_DIR
 ENV
 }
@@ -244,6 +247,9 @@ start_deno() { # name port script args...
   alive "$STACK_DIR/$name.pid" || die "$name exited (see $LOGS/$name.log)"
 }
 
+# The job scheduler (pg_cron + pg_net's stand-in); it calls the gateway, whenever that is up.
+start_scheduler() { start_deno scheduler "$SCHEDULER_PORT" scripts/stack/scheduler.ts --port "$SCHEDULER_PORT"; }
+
 cmd_up() {
   local gateway=1
   for arg in "$@"; do [ "$arg" = --no-gateway ] && gateway=0; done
@@ -256,6 +262,7 @@ cmd_up() {
   start_redis
   start_deno bridge "$REDIS_REST_PORT" scripts/stack/upstash-bridge.ts
   [ $gateway = 1 ] && start_deno gateway "$API_PORT" scripts/stack/gateway.ts --port "$API_PORT"
+  start_scheduler
   log "up: env in $ENV_FILE"
 }
 
@@ -271,6 +278,7 @@ stop_pid() { # pidfile name
 
 cmd_down() {
   [ -d "$STACK_DIR" ] || return 0
+  stop_pid "$STACK_DIR/scheduler.pid" scheduler
   stop_pid "$STACK_DIR/gateway.pid" gateway
   stop_pid "$STACK_DIR/bridge.pid" bridge
   stop_pid "$STACK_DIR/redis.pid" redis
@@ -289,7 +297,7 @@ cmd_down() {
 
 cmd_status() {
   local rc=0 name
-  for name in gateway bridge redis; do
+  for name in gateway scheduler bridge redis; do
     if alive "$STACK_DIR/$name.pid"; then echo "$name: running (pid $(cat "$STACK_DIR/$name.pid"))"
     else echo "$name: stopped"; rc=1; fi
   done
@@ -322,7 +330,8 @@ cmd_start() {
     redis) start_redis ;;
     bridge) start_deno bridge "$REDIS_REST_PORT" scripts/stack/upstash-bridge.ts ;;
     gateway) start_deno gateway "$API_PORT" scripts/stack/gateway.ts --port "$API_PORT" ;;
-    *) die "usage: $0 start postgres|pgbouncer|redis|bridge|gateway" ;;
+    scheduler) start_scheduler ;;
+    *) die "usage: $0 start postgres|pgbouncer|redis|bridge|gateway|scheduler" ;;
   esac
 }
 
@@ -330,6 +339,7 @@ case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   start) shift; cmd_start "$@" ;;
   stop-gateway) stop_pid "$STACK_DIR/gateway.pid" gateway ;;
+  stop-scheduler) stop_pid "$STACK_DIR/scheduler.pid" scheduler ;;
   down) cmd_down ;;
   status) cmd_status ;;
   reset) cmd_reset ;;

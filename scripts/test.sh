@@ -10,7 +10,7 @@ export STACK_DIR=${TEST_STACK_DIR:-.stack/test}
 # one when Postgres or Redis binds; override any of them like the dev stack's.
 export API_PORT=${TEST_API_PORT:-25321} DB_PORT=${TEST_DB_PORT:-25322}
 export POOLER_PORT=${TEST_POOLER_PORT:-25343} REDIS_PORT=${TEST_REDIS_PORT:-25379}
-export REDIS_REST_PORT=${TEST_REDIS_REST_PORT:-25380}
+export REDIS_REST_PORT=${TEST_REDIS_REST_PORT:-25380} SCHEDULER_PORT=${TEST_SCHEDULER_PORT:-25390}
 # Plain output so the runners' summary lines can be read.
 export NO_COLOR=1
 DENO="$ROOT/node_modules/.bin/deno"

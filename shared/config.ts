@@ -36,6 +36,25 @@ export interface Config {
   http: { requestTimeoutMs: number; maxInFlight: number; logRequests: boolean };
   outbox: { replayIntervalMs: number };
   rateLimit: RateLimitConfig;
+  jobs: JobsConfig;
+}
+
+/** The job worker, its handlers and where their output goes (docs/jobs.md). */
+export interface JobsConfig {
+  /** How long one worker call drains (the Edge wall clock is 150 s; keep well under it). */
+  budgetMs: number;
+  /** Jobs claimed per read, and how many run at once. */
+  batch: number;
+  concurrency: number;
+  /** Idle polling: every `pollMs`, for `lingerMs` after the queue ran dry. */
+  pollMs: number;
+  lingerMs: number;
+  /** Payroll runs with more assignments than this answer 202 and run as a job. */
+  payrollAsyncThreshold: number;
+  /** Assignments per payroll step (each step is one transaction and a checkpoint). */
+  payrollStep: number;
+  notify: { provider: "record" | "webhook"; webhookUrl?: URL; webhookToken?: string };
+  files: { store: "table" | "storage"; bucket: string; supabaseUrl?: URL; serviceKey?: string };
 }
 
 /** What is wrong with the environment, one variable per line. */
@@ -128,6 +147,22 @@ const Env = z.object({
   RATE_LIMIT_EXPENSIVE: rule("30/10s"),
   RATE_LIMIT_PER_IP: rule("600/10s"),
   RATE_LIMIT_DISABLED: flag,
+  JOBS_BUDGET_MS: number(100, true),
+  JOBS_BATCH: number(1, true),
+  JOBS_CONCURRENCY: number(1, true),
+  JOBS_POLL_MS: number(10, true),
+  JOBS_LINGER_MS: number(0, true),
+  PAYROLL_ASYNC_THRESHOLD: number(1, true),
+  PAYROLL_STEP: number(1, true),
+  NOTIFY_PROVIDER: text.pipe(z.enum(["record", "webhook"]).optional()),
+  NOTIFY_WEBHOOK_URL: url,
+  NOTIFY_WEBHOOK_TOKEN: text,
+  FILE_STORE: text.pipe(z.enum(["table", "storage"]).optional()),
+  STORAGE_BUCKET: text.pipe(
+    z.string().regex(/^[a-z0-9][a-z0-9._-]{2,62}$/, "a Storage bucket name").optional(),
+  ),
+  SUPABASE_URL: url,
+  SUPABASE_SERVICE_ROLE_KEY: text,
 });
 
 /** Rules across variables, checked on the raw values so they are reported with the rest. */
@@ -150,6 +185,18 @@ function crossChecks(e: Record<string, string | undefined>): string[] {
     problems.push(
       `${url ? "UPSTASH_REDIS_REST_TOKEN" : "UPSTASH_REDIS_REST_URL"}: the Upstash URL and ` +
         "token go together",
+    );
+  }
+  if (e.NOTIFY_PROVIDER?.trim() === "webhook" && !set("NOTIFY_WEBHOOK_URL")) {
+    problems.push("NOTIFY_WEBHOOK_URL: NOTIFY_PROVIDER=webhook needs the provider's URL");
+  }
+  if (
+    e.FILE_STORE?.trim() === "storage" &&
+    (!set("SUPABASE_URL") || !set("SUPABASE_SERVICE_ROLE_KEY"))
+  ) {
+    problems.push(
+      "SUPABASE_SERVICE_ROLE_KEY: FILE_STORE=storage needs SUPABASE_URL and the service key " +
+        "(hosted functions have both)",
     );
   }
   return problems;
@@ -212,6 +259,26 @@ export function parseConfig(
       write: e.RATE_LIMIT_WRITES,
       expensive: e.RATE_LIMIT_EXPENSIVE,
       ip: e.RATE_LIMIT_PER_IP,
+    },
+    jobs: {
+      budgetMs: e.JOBS_BUDGET_MS ?? 20_000,
+      batch: e.JOBS_BATCH ?? 20,
+      concurrency: e.JOBS_CONCURRENCY ?? 5,
+      pollMs: e.JOBS_POLL_MS ?? 100,
+      lingerMs: e.JOBS_LINGER_MS ?? 2_000,
+      payrollAsyncThreshold: e.PAYROLL_ASYNC_THRESHOLD ?? 200,
+      payrollStep: e.PAYROLL_STEP ?? 200,
+      notify: {
+        provider: e.NOTIFY_PROVIDER ?? "record",
+        webhookUrl: e.NOTIFY_WEBHOOK_URL ? new URL(e.NOTIFY_WEBHOOK_URL) : undefined,
+        webhookToken: e.NOTIFY_WEBHOOK_TOKEN,
+      },
+      files: {
+        store: e.FILE_STORE ?? "table",
+        bucket: e.STORAGE_BUCKET ?? "bank-files",
+        supabaseUrl: e.SUPABASE_URL ? new URL(e.SUPABASE_URL) : undefined,
+        serviceKey: e.SUPABASE_SERVICE_ROLE_KEY,
+      },
     },
   };
 }

@@ -71,11 +71,41 @@ export const PayrollBody = z.strictObject({
   period_end: IsoDate,
   payment_date: IsoDate,
   method: z.enum(PAYMENT_METHODS).optional(),
+  /** Run as a job now (202); larger runs than PAYROLL_ASYNC_THRESHOLD always do. */
+  async: z.boolean().optional(),
 }).refine((v) => v.period_end >= v.period_start, PERIOD_MESSAGE)
   .refine(
     (v) => Date.parse(v.period_end) - Date.parse(v.period_start) <= 366 * 86_400_000,
     { message: "A payroll period is at most one year", path: ["period_end"] },
   ).openapi("PayrollRun");
+
+/** A request that became a job: follow it at `status_url` (GET /jobs/{id}). */
+export const JobAccepted = z.object({
+  job_id: Uuid,
+  status_url: z.string(),
+}).openapi("JobAccepted");
+
+export const ExportBody = z.strictObject({
+  period_start: IsoDate,
+  period_end: IsoDate,
+}).refine((v) => v.period_end >= v.period_start, PERIOD_MESSAGE).openapi("BankFileRequest");
+
+export const BankFile = z.object({
+  id: Uuid,
+  period_start: IsoDate,
+  period_end: IsoDate,
+  status: z.enum(["building", "ready"]),
+  payments_count: z.number().int(),
+  total_amount: z.string(),
+  checksum: z.string().nullable(),
+  size_bytes: z.number().int().nullable(),
+  created_by: Uuid.nullable(),
+  created_at: z.string(),
+  ready_at: z.string().nullable(),
+}).openapi("BankFile");
+
+export const BankFileDetail = BankFile.extend({ payment_ids: z.array(Uuid) })
+  .openapi("BankFileDetail");
 
 export const PayrollResult = z.object({
   project_id: Uuid,

@@ -6,6 +6,7 @@
 import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { type AppRole, assertRole } from "../auth.ts";
+import { forbidden } from "../errors.ts";
 import type { AppEnv } from "./env.ts";
 import { type LimitClass, rateLimited, rateLimiter, rateLimitHeaders } from "./ratelimit.ts";
 
@@ -31,7 +32,8 @@ const errorResponses = {
  */
 export function route<const R extends Omit<RouteConfig, "middleware">>(
   config: R & {
-    roles: readonly AppRole[];
+    /** App roles allowed, or `"service_role"`: only the project's service key (workers, cron). */
+    roles: readonly AppRole[] | "service_role";
     /** The route's rate-limit class, or a choice per request (e.g. only searches with `q`). */
     rateLimit?: LimitClass | false | ((c: Context<AppEnv>) => LimitClass | false);
     /**
@@ -49,6 +51,10 @@ export function route<const R extends Omit<RouteConfig, "middleware">>(
   }
   const allow: MiddlewareHandler<AppEnv> = async (c, next) => {
     const user = c.get("user");
+    if (roles === "service_role") {
+      if (user.role !== "service_role") throw forbidden("This route needs the service role key");
+      return await next();
+    }
     assertRole(user, roles);
     if (replay) c.set("replay", { roles, reads: 0 });
     const cls = typeof chosen === "function" ? chosen(c) : chosen;
@@ -69,7 +75,9 @@ export function route<const R extends Omit<RouteConfig, "middleware">>(
     : "";
   const defined = createRoute({
     ...rest,
-    description: `${rest.description ?? ""}\n\nRoles: ${roles.join(", ")}${limitNote}`.trim(),
+    description: `${rest.description ?? ""}\n\nRoles: ${
+      roles === "service_role" ? roles : roles.join(", ")
+    }${limitNote}`.trim(),
     security: [{ bearer: [] }],
     middleware: [allow] as const,
     responses: { ...errorResponses, ...(chosen ? rateLimitResponse : {}), ...rest.responses },

@@ -23,13 +23,15 @@ import {
   listPayments,
   monthlySummary,
   type PaymentAction,
-  runPayroll,
+  requestPayroll,
 } from "../../../shared/services/payments/index.ts";
+import { accepted } from "./exports.ts";
 import {
   ApproveManyBody,
   ApproveManyResult,
   FailBody,
   IdempotencyHeaders,
+  JobAccepted,
   ListQuery,
   PayBody,
   Payment,
@@ -82,14 +84,22 @@ paymentRoutes.openapi(
     description: "One pending payment per confirmed or completed assignment overlapping the " +
       "period: working days (Mon–Fri) of the overlap × daily_rate; zero amounts skipped. " +
       "Idempotent per (project, candidate, period): a rerun creates nothing and returns the " +
-      "same payment ids.",
+      "same payment ids. With `async: true`, or when the project has more payable assignments " +
+      "than PAYROLL_ASYNC_THRESHOLD, it answers 202 with a job to follow at `status_url` " +
+      "(the job's result has the counts); asking again while it waits returns the same job.",
     request: { body: jsonBody(PayrollBody) },
     responses: {
       200: jsonResponse(PayrollResult, "Created and existing payments"),
+      202: jsonResponse(JobAccepted, "Queued as a job"),
       404: jsonResponse(ErrorBody, "No such project"),
     },
   }),
-  async (c) => c.json(await handle(c, "payroll", (me) => runPayroll(me, c.req.valid("json"))), 200),
+  async (c) => {
+    const { async, ...input } = c.req.valid("json");
+    const outcome = await handle(c, "payroll", (me) => requestPayroll(me, input, async));
+    if (outcome.kind === "done") return c.json(outcome.result, 200);
+    return c.json(accepted(outcome.jobId), 202);
+  },
 );
 
 paymentRoutes.openapi(

@@ -10,6 +10,8 @@ export {
 } from "./read.ts";
 export { approveMany, type ApproveManyResult, changeStatus, createPayment } from "./write.ts";
 export { type PayrollResult, runPayroll } from "./payroll.ts";
+export { type PayrollOutcome, requestPayroll } from "./payroll-job.ts";
+export { bankFileContent, getBankFile, listBankFiles, requestBankFile } from "./bank-file.ts";
 export type { StoredResponse } from "./idempotency.ts";
 export {
   PAYMENT_METHODS,

@@ -17,6 +17,7 @@ import {
   type PayrollLineRow,
   payrollLinesSql,
   payrollProjectSql,
+  type PayrollSlice,
   readPayrollResponsesSql,
   storePayrollResponsesSql,
 } from "./queries.ts";
@@ -53,7 +54,11 @@ type ComputedLine = Pick<PayrollLineRow, "candidate_id" | "days" | "amount">;
  * Runs payroll for one project and period. Reads run as the caller (RLS: admin and finance see
  * every assignment); keys are claimed on the service path, payments inserted as the caller.
  */
-export async function runPayroll(caller: Caller, input: PayrollInput): Promise<PayrollResult> {
+export async function runPayroll(
+  caller: Caller,
+  input: PayrollInput,
+  slice: PayrollSlice = {},
+): Promise<PayrollResult> {
   const changed: ChangedPayment[] = [];
   const result = await invalidating((o) =>
     asServiceRole("payroll idempotency keys", async (tx) => {
@@ -61,7 +66,7 @@ export async function runPayroll(caller: Caller, input: PayrollInput): Promise<P
       await actAsCaller(tx, caller.claims);
       const [[project], all] = await Promise.all([
         payrollProjectSql(tx, input.project_id),
-        payrollLinesSql(tx, input),
+        payrollLinesSql(tx, input, slice),
       ]);
       if (!project) throw notFound("Project");
       if (project.status === "cancelled") throw unprocessable("The project is cancelled");

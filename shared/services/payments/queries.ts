@@ -190,7 +190,7 @@ export function payrollProjectSql(tx: Tx, projectId: string) {
  * (Monday to Friday) of the overlap and amount = days × daily_rate. Assignment dates default to
  * the project's dates. Lines of zero are returned too so the caller can count them as skipped.
  */
-export function payrollLinesSql(tx: Tx, input: PayrollInput) {
+export function payrollLinesSql(tx: Tx, input: PayrollInput, slice: PayrollSlice = {}) {
   return tx<PayrollLineRow[]>`
     select s.candidate_id, s.daily_rate, s.work_from, s.work_to, d.days,
            (d.days * s.daily_rate)::numeric(12, 2) as amount
@@ -203,6 +203,12 @@ export function payrollLinesSql(tx: Tx, input: PayrollInput) {
           join public.projects pr on pr.id = ps.project_id
          where ps.project_id = ${input.project_id}::uuid
            and ps.status in ('confirmed', 'completed')
+           and (${slice.after ?? null}::uuid is null or ps.candidate_id > ${
+    slice.after ?? null
+  }::uuid)
+           and (${slice.upTo ?? null}::uuid is null or ps.candidate_id <= ${
+    slice.upTo ?? null
+  }::uuid)
       ) s
       cross join lateral (
         select count(*)::int as days
@@ -211,6 +217,29 @@ export function payrollLinesSql(tx: Tx, input: PayrollInput) {
       ) d
      where s.work_from <= s.work_to
      order by s.candidate_id`;
+}
+
+/** A run over part of a project's assignments: candidates in (after, upTo], by id. */
+export interface PayrollSlice {
+  after?: string | null;
+  upTo?: string | null;
+}
+
+/**
+ * The candidate id that ends the next step of at most `size` payable assignments after
+ * `after` (undefined when none are left), and how many there are in all.
+ */
+export function payrollStepSql(tx: Tx, projectId: string, after: string | null, size: number) {
+  return tx<{ up_to: string | null; remaining: number }[]>`
+    select (select candidate_id from (
+              select candidate_id from public.project_staff
+               where project_id = ${projectId}::uuid and status in ('confirmed', 'completed')
+                 and (${after}::uuid is null or candidate_id > ${after}::uuid)
+               order by candidate_id limit ${size}) step
+             order by candidate_id desc limit 1) as up_to,
+           (select count(*)::int from public.project_staff
+             where project_id = ${projectId}::uuid and status in ('confirmed', 'completed')
+               and (${after}::uuid is null or candidate_id > ${after}::uuid)) as remaining`;
 }
 
 /** Inserts the payroll payments of the claimed lines in one statement. */

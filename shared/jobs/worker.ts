@@ -1,0 +1,236 @@
+/**
+ * The worker: claims batches of due jobs, runs their handlers, and finishes, fails or hands
+ * back each one — for a time budget, so one call fits the Edge limits (150 s wall clock; the
+ * handlers spend their time in Postgres, not on the isolate's 2 s of CPU). Idle, it polls for
+ * `lingerMs` before returning, so a job sent while a worker is around starts within `pollMs`.
+ *
+ * Each job runs in its own context whose deadline is the end of its visibility timeout (less a
+ * second) or of the budget, whichever is first: its database work stops there, before another
+ * worker may claim it. A handler that needs longer checkpoints its progress and throws
+ * `Yielded`; one that knows a retry cannot help throws `Permanent` (dead letter at once).
+ */
+import { config } from "../config.ts";
+import { runWithContext } from "../context.ts";
+import { AppError } from "../errors.ts";
+import {
+  type ClaimedJob,
+  complete,
+  completeMany,
+  fail,
+  type QueueName,
+  read,
+  release,
+} from "./queue.ts";
+import { recordRun } from "./stats.ts";
+
+/** What a handler gets: the job, and how long it may run. */
+export interface JobRun extends ClaimedJob {
+  /** Milliseconds until this attempt must have finished (or yielded). */
+  timeLeftMs(): number;
+}
+
+export type Handler = (job: JobRun) => Promise<unknown>;
+export type Handlers = Partial<Record<QueueName, Handler>>;
+
+/** Thrown by a handler whose job cannot succeed on retry: dead letter at once. */
+export class Permanent extends Error {
+  override name = "Permanent";
+}
+
+/** Thrown by a handler that checkpointed and stops for time: the job goes back, not failed. */
+export class Yielded extends Error {
+  override name = "Yielded";
+  constructor(readonly progress: unknown) {
+    super("yielded for time");
+  }
+}
+
+export interface DrainOptions {
+  budgetMs: number;
+  batch: number;
+  concurrency: number;
+  pollMs: number;
+  lingerMs: number;
+  queues?: readonly QueueName[];
+}
+
+export interface DrainReport {
+  claimed: number;
+  succeeded: number;
+  retried: number;
+  dead: number;
+  released: number;
+  superseded: number;
+  /** Attempts whose claim had run out before they finished (another worker has the job). */
+  lost: number;
+  /** Reads that failed (database unreachable); the run stops after the first. */
+  errors: number;
+  ms: number;
+}
+
+/** A claimed job needs at least this much time left to be started. */
+const MIN_RUN_MS = 1_000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Drains due jobs with `handlers` until the budget is spent or the queues stay empty. */
+export async function drain(handlers: Handlers, options: DrainOptions): Promise<DrainReport> {
+  const started = performance.now();
+  const end = started + options.budgetMs;
+  const report: DrainReport = {
+    claimed: 0,
+    succeeded: 0,
+    retried: 0,
+    dead: 0,
+    released: 0,
+    superseded: 0,
+    lost: 0,
+    errors: 0,
+    ms: 0,
+  };
+  const queues = options.queues ?? (Object.keys(handlers) as QueueName[]);
+  let idleSince: number | undefined;
+  while (end - performance.now() > MIN_RUN_MS) {
+    let jobs: ClaimedJob[];
+    try {
+      jobs = await read(options.batch, queues);
+    } catch (error) {
+      report.errors++;
+      logJob({ event: "jobs_read_failed", error: messageOf(error) });
+      break;
+    }
+    report.claimed += jobs.length;
+    if (!jobs.length) {
+      const now = performance.now();
+      idleSince ??= now;
+      if (now - idleSince >= options.lingerMs) break;
+      await sleep(Math.min(options.pollMs, Math.max(0, end - now - MIN_RUN_MS)));
+      continue;
+    }
+    idleSince = undefined;
+    await runBatch(handlers, jobs, end, options.concurrency, report);
+  }
+  report.ms = Math.round(performance.now() - started);
+  return report;
+}
+
+/** Runs one claimed batch, `concurrency` at a time; successes are completed in one statement. */
+async function runBatch(
+  handlers: Handlers,
+  jobs: ClaimedJob[],
+  end: number,
+  concurrency: number,
+  report: DrainReport,
+): Promise<void> {
+  const done: (ClaimedJob & { result: unknown })[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++];
+      const result = await runOne(handlers, job, end, report);
+      if (result.ok) done.push({ ...job, result: result.value });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
+  let held: Set<string>;
+  try {
+    held = await completeMany(done);
+  } catch {
+    // One by one, so one failure does not cost the others their completion.
+    held = new Set();
+    for (const job of done) {
+      if (await complete(job, job.result).catch(() => false)) held.add(job.id);
+    }
+  }
+  for (const job of done) {
+    const ok = held.has(job.id);
+    if (ok) report.succeeded++;
+    else report.lost++;
+    recordRun(job.queue, ok ? "succeeded" : "lost");
+  }
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false };
+
+async function runOne(
+  handlers: Handlers,
+  job: ClaimedJob,
+  end: number,
+  report: DrainReport,
+): Promise<Outcome> {
+  const deadline = Math.min(end, performance.now() + job.visibilityTimeoutS * 1000 - 1000);
+  const handler = handlers[job.queue];
+  if (performance.now() + MIN_RUN_MS > deadline || !handler) {
+    // Out of time before it started (or a queue this worker has no handler for): hand it back.
+    await release(job).catch(() => false);
+    report.released++;
+    recordRun(job.queue, "released");
+    return { ok: false };
+  }
+  const started = performance.now();
+  const run: JobRun = { ...job, timeLeftMs: () => deadline - performance.now() };
+  try {
+    const value = await runWithContext(
+      { requestId: `job:${job.id}`, deadline },
+      () => handler(run),
+    );
+    if (config.http.logRequests) {
+      logJob({
+        event: "job",
+        queue: job.queue,
+        id: job.id,
+        attempt: job.attempts,
+        outcome: "ok",
+        ms: Math.round(performance.now() - started),
+      });
+    }
+    return { ok: true, value };
+  } catch (error) {
+    if (error instanceof Yielded) {
+      await release(job, error.progress).catch(() => false);
+      report.released++;
+      recordRun(job.queue, "released");
+      return { ok: false };
+    }
+    const permanent = error instanceof Permanent;
+    const state = await fail(job, messageOf(error), !permanent).catch(() => null);
+    const outcome = state === "queued"
+      ? "retried"
+      : state === "dead"
+      ? "dead"
+      : state === "superseded"
+      ? "superseded"
+      : "lost";
+    report[outcome]++;
+    recordRun(job.queue, outcome);
+    logJob({
+      event: "job",
+      queue: job.queue,
+      id: job.id,
+      attempt: job.attempts,
+      outcome,
+      ms: Math.round(performance.now() - started),
+      error: messageOf(error),
+    });
+    return { ok: false };
+  }
+}
+
+/**
+ * What is recorded of a failure: our own messages (AppError) and the error's message, never a
+ * database error's detail (which can quote row values).
+ */
+function messageOf(error: unknown): string {
+  if (error instanceof AppError) {
+    // An internal error's own message says nothing; its cause (kept off the API) does.
+    const cause = error.cause instanceof Error
+      ? ` (${error.cause.name}: ${error.cause.message})`
+      : "";
+    return `${error.code}: ${error.message}${cause}`.slice(0, 500);
+  }
+  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500);
+  return String(error).slice(0, 500);
+}
+
+function logJob(line: Record<string, unknown>): void {
+  console.log(JSON.stringify({ level: "info", ...line }));
+}

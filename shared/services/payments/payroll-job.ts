@@ -1,0 +1,145 @@
+/**
+ * Payroll as a job: large runs (or any run asked for with `async: true`) answer 202 with a job
+ * id, and the worker runs them in steps of `PAYROLL_STEP` assignments — each step one
+ * `runPayroll` transaction over a slice of candidates, then a checkpoint. Idempotency is
+ * payroll's own (one key per project, candidate and period), so a step that runs twice
+ * (worker killed after the step, before the checkpoint) creates nothing the second time.
+ *
+ * The job acts for the user who asked: each step runs with that user's id and app role, as
+ * read again from auth.users when the step runs (a user who lost the role stops the job), so
+ * RLS applies exactly as it would have to the synchronous request.
+ */
+import type { Caller } from "../../caller.ts";
+import { config } from "../../config.ts";
+import { asServiceRole, asUser } from "../../db/index.ts";
+import { notFound, unprocessable } from "../../errors.ts";
+import { checkpoint, send } from "../../jobs/queue.ts";
+import { type JobRun, Permanent, Yielded } from "../../jobs/worker.ts";
+import type { AppRole } from "../../auth.ts";
+import { type PayrollResult, runPayroll } from "./payroll.ts";
+import { payrollStepSql } from "./queries.ts";
+import type { PayrollInput } from "./types.ts";
+
+/** How a payroll request is answered: the result now, or a job to follow. */
+export type PayrollOutcome =
+  | { kind: "done"; result: PayrollResult }
+  | { kind: "queued"; jobId: string };
+
+/** Counts of a run so far; the job's progress and, at the end, its result. */
+export interface PayrollProgress {
+  project_id: string;
+  period_start: string;
+  period_end: string;
+  /** Assignments handled so far, of `total` when the run started. */
+  done: number;
+  total: number;
+  created: number;
+  existing: number;
+  skipped_zero: number;
+  steps: number;
+  /** The last candidate id handled (the slices go by candidate id). */
+  after: string | null;
+}
+
+interface PayrollPayload {
+  input: PayrollInput;
+  user_id: string;
+}
+
+const PAYROLL_ROLES: readonly AppRole[] = ["admin", "finance"];
+
+/**
+ * Runs payroll now, or queues it when asked to or when the project has more payable
+ * assignments than `PAYROLL_ASYNC_THRESHOLD`. A queued run is deduplicated per project and
+ * period while it waits: asking again returns the same job.
+ */
+export async function requestPayroll(
+  caller: Caller,
+  input: PayrollInput,
+  async = false,
+): Promise<PayrollOutcome> {
+  if (!async) {
+    const [size] = await asUser(caller.claims, (tx) => [payrollSizeSql(tx, input.project_id)]);
+    if ((size[0]?.n ?? 0) <= config.jobs.payrollAsyncThreshold) {
+      return { kind: "done", result: await runPayroll(caller, input) };
+    }
+  }
+  // Refused now rather than as a failed job: a project the caller cannot see, or cancelled.
+  const [[project]] = await asUser(caller.claims, (tx) => [
+    tx<{ status: string }[]>`
+      select status from public.projects
+       where id = ${input.project_id}::uuid and deleted_at is null`,
+  ]);
+  if (!project) throw notFound("Project");
+  if (project.status === "cancelled") throw unprocessable("The project is cancelled");
+  // The job is the only write, so it needs no business transaction; clients never get
+  // queue.send, so it goes on the service path.
+  const payload: PayrollPayload = { input, user_id: caller.id };
+  const jobId = await asServiceRole("payroll enqueue", (tx) =>
+    send(tx, "payroll", { ...payload }, {
+      dedupeKey: `payroll:${input.project_id}:${input.period_start}:${input.period_end}`,
+      createdBy: caller.id,
+    }));
+  return { kind: "queued", jobId };
+}
+
+const payrollSizeSql = (tx: import("../../db/index.ts").Tx, projectId: string) =>
+  tx<{ n: number }[]>`
+    select count(*)::int as n from public.project_staff
+     where project_id = ${projectId}::uuid and status in ('confirmed', 'completed')`;
+
+/** The job's caller, rebuilt from auth.users: the role it has NOW, or a permanent failure. */
+async function callerOf(userId: string): Promise<Caller> {
+  const [user] = await asServiceRole("payroll job caller", (tx) =>
+    tx<{ role: string | null }[]>`
+      select raw_app_meta_data ->> 'role' as role from auth.users where id = ${userId}::uuid`);
+  const role = user?.role as AppRole | null | undefined;
+  if (!role || !PAYROLL_ROLES.includes(role)) {
+    throw new Permanent("the user who asked for this payroll may no longer run payroll");
+  }
+  return {
+    id: userId,
+    appRole: role,
+    claims: { sub: userId, role: "authenticated", app_metadata: { role } },
+  };
+}
+
+/** The `payroll` queue's handler: steps until done, checkpointing after each. */
+export async function payrollJob(job: JobRun): Promise<PayrollProgress> {
+  const { input, user_id } = job.payload as unknown as PayrollPayload;
+  const caller = await callerOf(user_id);
+  const progress: PayrollProgress = (job.progress as PayrollProgress | null) ?? {
+    project_id: input.project_id,
+    period_start: input.period_start,
+    period_end: input.period_end,
+    done: 0,
+    total: 0,
+    created: 0,
+    existing: 0,
+    skipped_zero: 0,
+    steps: 0,
+    after: null,
+  };
+  const step = config.jobs.payrollStep;
+  for (;;) {
+    const [next] = await asUser(
+      caller.claims,
+      (tx) => [payrollStepSql(tx, input.project_id, progress.after, step)],
+    );
+    const { up_to, remaining } = next[0];
+    if (progress.steps === 0) progress.total = remaining;
+    if (!up_to) return progress;
+    const part = await runPayroll(caller, input, { after: progress.after, upTo: up_to });
+    progress.created += part.created;
+    progress.existing += part.existing;
+    progress.skipped_zero += part.skipped_zero;
+    progress.done = Math.min(progress.total, progress.done + Math.min(step, remaining));
+    progress.after = up_to;
+    progress.steps++;
+    // The checkpoint also renews the visibility timeout: a long run keeps its claim.
+    if (!await checkpoint(job, progress, job.visibilityTimeoutS)) {
+      throw new Error("the claim on this payroll job was lost");
+    }
+    if (job.timeLeftMs() < 5_000) throw new Yielded(progress);
+  }
+}
