@@ -8,14 +8,18 @@
  * Without --env-file the stack env must be exported (BENCH_USE_RUNNING_STACK=1 in
  * scripts/bench.sh). The harness starts its own gateways (bench/config.toml: hello, pgselect and
  * the four functions), one per cache mode, so each mode's function processes get their own env.
+ * Before any load: the L1 peer, then the job queue beside pg-boss (bench/jobs/run.ts, a process
+ * of its own on the primary stack's Postgres).
  * Exits non-zero when the harness breaks (wrk missing, a scenario with no requests, a gateway
- * that never comes up) — never because a target is missed.
+ * that never comes up, a job lost or drained twice) — never because a target is missed.
  */
 import { parseArgs } from "node:util";
 import { computeRatios, computeScale, computeTargets } from "./lib/analysis.ts";
 import { measureCeilings, withCeilingServers } from "./lib/ceilings.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { toMarkdown } from "./lib/markdown.ts";
+import { runJobs } from "./lib/jobs.ts";
+import { jobsTargets } from "./lib/jobs-targets.ts";
 import { runPeer } from "./lib/peer.ts";
 import { ROOT } from "./lib/procs.ts";
 import { benchReports, type ReportPair } from "./lib/reports.ts";
@@ -109,9 +113,13 @@ async function main(): Promise<number> {
 
   let reportPairs: ReportPair[] = [];
   let peer: Results["peer"] = null;
+  let jobs: Results["jobs"] = null;
   try {
     // First, while nothing else runs: it is a CPU-bound loop in one process.
     peer = await runPeer(session);
+    // Next, still before any load: the queue beside pg-boss, on the primary stack's Postgres
+    // (the function it may start drains every queue, and the load's writes enqueue jobs).
+    jobs = await runJobs(session, primary);
     await ceilingsAndMain(session, primary);
     await otherModes(session, primary);
     reportPairs = await reports(session, primary);
@@ -147,7 +155,9 @@ async function main(): Promise<number> {
     ratios: computeRatios(scenarios, reportPairs, primary.seed),
     scale: computeScale(scenarios),
     peer,
-    targets: computeTargets(scenarios, reportPairs, primary.seed, peer),
+    jobs,
+    // The issue's twelve, then the job queue's three against pg-boss (bench/lib/jobs-targets.ts).
+    targets: [...computeTargets(scenarios, reportPairs, primary.seed, peer), ...jobsTargets(jobs)],
     notes: [...notes, ...failures.map((f) => `HARNESS FAILURE: ${f}`)],
     wallClockS: (performance.now() - started) / 1000,
   };

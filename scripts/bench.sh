@@ -8,6 +8,10 @@
 #          BENCH_SKIP_XLARGE=1 leaves the xlarge stack out (the report says so).
 #   --quick  the small stack only, ~2-3 s per scenario; results in bench/results/tmp/.
 #
+# The job-queue benchmark beside pg-boss (bench/jobs/run.ts) runs inside bench/run.ts on the
+# primary stack (small with --quick: a few hundred jobs, checks that every job is drained once).
+# BENCH_SKIP_JOBS=1 leaves it out; BENCH_JOBS_WORKER=local|stack picks our latency worker.
+#
 # BENCH_USE_RUNNING_STACK=1: use the stack whose env is already exported (SUPABASE_URL,
 # DB_DIRECT_URL, ...) — as scripts/test.sh does — and leave it running. BENCH_SEED names its
 # seed in the report (default small with --quick, else large).
@@ -92,7 +96,7 @@ stack_up() {
   local attempt
   for attempt in 1 2 3; do
     PGSSLMODE=disable STACK_DIR="$dir" STACK_PORT_OFFSET="$offset" \
-      bash scripts/stack.sh up --no-gateway >&2 && break
+      bash scripts/stack.sh up --no-gateway --no-scheduler >&2 && break
     [ $attempt = 3 ] && die "stack $dir did not come up"
     log "stack $dir did not come up; retrying in 10 s"
     sleep 10

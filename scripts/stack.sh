@@ -3,7 +3,8 @@
 # transaction mode (Supavisor), redis-server behind an Upstash REST bridge, the functions
 # gateway, and the job scheduler (pg_cron + pg_net's stand-in). No Docker.
 #
-#   scripts/stack.sh up [--no-gateway]   install what is missing, start everything, push migrations
+#   scripts/stack.sh up [--no-gateway] [--no-scheduler]
+#                                        install what is missing, start everything, push migrations
 #   scripts/stack.sh down                stop what `up` started (by pid)
 #   scripts/stack.sh status              what is running
 #   scripts/stack.sh reset               down, then wipe the data dir
@@ -251,8 +252,11 @@ start_deno() { # name port script args...
 start_scheduler() { start_deno scheduler "$SCHEDULER_PORT" scripts/stack/scheduler.ts --port "$SCHEDULER_PORT"; }
 
 cmd_up() {
-  local gateway=1
-  for arg in "$@"; do [ "$arg" = --no-gateway ] && gateway=0; done
+  local gateway=1 scheduler=1
+  for arg in "$@"; do
+    [ "$arg" = --no-gateway ] && gateway=0
+    [ "$arg" = --no-scheduler ] && scheduler=0
+  done
   ensure_deps
   mkdir -p "$STACK_DIR" "$LOGS"
   write_env
@@ -262,7 +266,7 @@ cmd_up() {
   start_redis
   start_deno bridge "$REDIS_REST_PORT" scripts/stack/upstash-bridge.ts
   [ $gateway = 1 ] && start_deno gateway "$API_PORT" scripts/stack/gateway.ts --port "$API_PORT"
-  start_scheduler
+  [ $scheduler = 1 ] && start_scheduler
   log "up: env in $ENV_FILE"
 }
 
@@ -344,5 +348,5 @@ case "${1:-}" in
   status) cmd_status ;;
   reset) cmd_reset ;;
   env) cat "$ENV_FILE" ;;
-  *) echo "usage: $0 up [--no-gateway] | down | status | reset | env | start <part>" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--no-gateway] [--no-scheduler] | down | status | reset | env | start <part>" >&2; exit 2 ;;
 esac

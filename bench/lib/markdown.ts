@@ -2,7 +2,7 @@
  * The Markdown report: machine, targets (each with its numerator and denominator), how cost
  * grows with the seed, every scenario in one table, reports, ratios.
  */
-import type { Results, ScenarioResult } from "./types.ts";
+import type { JobsLatency, JobsThroughput, Results, ScenarioResult } from "./types.ts";
 
 const n = (v: number | null | undefined, digits = 1) =>
   v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits);
@@ -47,6 +47,45 @@ function scaleSection(results: Results): string[] {
   }
   lines.push("");
   lines.push(verdict);
+  lines.push("");
+  return lines;
+}
+
+/** Our job queue beside pg-boss: every figure with how it was made, and the harness checks. */
+function jobsSection(results: Results): string[] {
+  const j = results.jobs;
+  if (!j) return [];
+  const lines = [`## Job queue vs pg-boss ${j.pgBossVersion} (same Postgres, direct port)`, ""];
+  lines.push("| measure | system | value | setup |");
+  lines.push("|---|---|--:|---|");
+  const rate = (what: string, system: string, t: JobsThroughput) => {
+    const rounds = t.rounds.map(int).join(" / ");
+    lines.push(
+      `| ${what} | ${system} | ${int(t.jobsPerS)} jobs/s (rounds ${rounds}) | ${cell(t.setup)} |`,
+    );
+  };
+  rate("enqueue", "ours", j.enqueue.ours);
+  rate("enqueue", "pg-boss", j.enqueue.pgBoss);
+  rate("no-op drain", "ours", j.drain.ours);
+  rate("no-op drain", "pg-boss", j.drain.pgBoss);
+  const lat = (system: string, l: JobsLatency) =>
+    lines.push(
+      `| enqueue → start, ${l.ratePerS}/s for ${l.seconds} s after ${l.leadInS} s | ${system} | ` +
+        `p50 ${n(l.p50Ms, 1)} / p90 ${n(l.p90Ms, 1)} / p99 ${n(l.p99Ms, 1)} / ` +
+        `max ${n(l.maxMs, 1)} ms (${l.jobs} jobs); lead-in's slowest ${n(l.wakeUpMs, 0)} ms | ` +
+        `${cell(l.setup)} |`,
+    );
+  lat("ours", j.latency.ours);
+  lat("pg-boss (polling)", j.latency.pgBoss);
+  lat("pg-boss (LISTEN/NOTIFY)", j.latency.pgBossNotify);
+  lines.push("");
+  const failed = j.checks.filter((c) => !c.ok);
+  lines.push(
+    `Checks: ${j.checks.length - failed.length} of ${j.checks.length} passed (every job sent ` +
+      `once, drained once, none lost or left)` +
+      (failed.length ? `; failed: ${failed.map((c) => `${c.name}: ${c.detail}`).join("; ")}` : "") +
+      `. ${j.notes.join(" ")} Wall clock ${n(j.wallClockS, 0)} s.`,
+  );
   lines.push("");
   return lines;
 }
@@ -108,6 +147,7 @@ export function toMarkdown(results: Results): string {
     );
     lines.push("");
   }
+  lines.push(...jobsSection(results));
   lines.push("## Scenarios");
   lines.push("");
   lines.push(

@@ -67,6 +67,47 @@ export interface PeerResult {
   bentocache: { opsPerS: number; rounds: number[]; version: string };
 }
 
+/** One throughput figure of the job-queue benchmark (bench/jobs/): median of its rounds. */
+export interface JobsThroughput {
+  jobsPerS: number;
+  /** jobs/s of each round, in the order run (the two systems alternate who goes first). */
+  rounds: number[];
+  /** Jobs per round. */
+  jobs: number;
+  /** How the figure was made: clients, batch, worker loops, the call used. */
+  setup: string;
+}
+
+/** Enqueue → start delays (the database's created/started timestamps) under a steady rate. */
+export interface JobsLatency {
+  jobs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  ratePerS: number;
+  /** Measured seconds of sending, after `leadInS` seconds whose jobs are not counted. */
+  seconds: number;
+  leadInS: number;
+  /** The slowest start among the lead-in's jobs: ours includes waking from idle. */
+  wakeUpMs: number;
+  /** The worker: what polls, how often, batch. */
+  setup: string;
+}
+
+/** The job queue beside pg-boss on the same Postgres (bench/jobs/run.ts). */
+export interface JobsResult {
+  pgBossVersion: string;
+  quick: boolean;
+  enqueue: { ours: JobsThroughput; pgBoss: JobsThroughput };
+  drain: { ours: JobsThroughput; pgBoss: JobsThroughput };
+  latency: { ours: JobsLatency; pgBoss: JobsLatency; pgBossNotify: JobsLatency };
+  /** Harness checks: every job sent once, drained once, none lost or left behind. */
+  checks: { name: string; ok: boolean; detail: string }[];
+  notes: string[];
+  wallClockS: number;
+}
+
 /** "How cost grows": p50 of the same reads on each seed. */
 export interface ScaleTable {
   seeds: string[];
@@ -100,6 +141,8 @@ export interface Results {
   ratios: Ratio[];
   scale: ScaleTable;
   peer: PeerResult | null;
+  /** Absent in results files written before the job-queue benchmark existed. */
+  jobs?: JobsResult | null;
   targets: Target[];
   notes: string[];
   wallClockS: number;

@@ -6,6 +6,7 @@
  */
 import { asServiceRole, type Tx } from "../db/index.ts";
 import { isoOrNull, jsonb } from "../db/rows.ts";
+import { sqlLiteral } from "../db/tx.ts";
 
 export const QUEUES = ["payroll", "bank_file", "notify", "refresh_views", "probe"] as const;
 export type QueueName = typeof QUEUES[number];
@@ -70,25 +71,65 @@ interface JobRow {
   created_at: Date | string;
 }
 
+const toClaimed = (r: JobRow): ClaimedJob => ({
+  id: r.id,
+  queue: r.queue,
+  payload: r.payload ?? {},
+  attempts: r.attempts,
+  maxAttempts: r.max_attempts,
+  visibilityTimeoutS: r.visibility_timeout_s,
+  claim: r.claim,
+  progress: r.progress,
+  createdBy: r.created_by,
+  createdAt: isoOrNull(r.created_at)!,
+});
+
+const CLAIM_COLUMNS = "id, queue, payload, attempts, max_attempts, visibility_timeout_s, claim, " +
+  "progress, created_by, created_at";
+
 /** Claims up to `qty` due jobs of `queues` (all when omitted). */
 export async function read(qty: number, queues?: readonly string[]): Promise<ClaimedJob[]> {
-  const rows = await asServiceRole("jobs read", (tx) =>
-    tx<JobRow[]>`
-      select id, queue, payload, attempts, max_attempts, visibility_timeout_s, claim, progress,
-             created_by, created_at
-        from queue.read(${qty}::int, ${queues ? [...queues] : null}::text[])`);
-  return rows.map((r) => ({
-    id: r.id,
-    queue: r.queue,
-    payload: r.payload ?? {},
-    attempts: r.attempts,
-    maxAttempts: r.max_attempts,
-    visibilityTimeoutS: r.visibility_timeout_s,
-    claim: r.claim,
-    progress: r.progress,
-    createdBy: r.created_by,
-    createdAt: isoOrNull(r.created_at)!,
-  }));
+  return (await claimAfter([], qty, queues)).claimed;
+}
+
+/**
+ * Completes the finished attempts `done` and claims the next batch, in ONE transaction and one
+ * round trip: both statements carry their values as literals (parameters would make postgres.js
+ * describe each first, with `prepare: false`), so they travel with BEGIN and COMMIT. If the
+ * claim fails, the completions roll back with it and those jobs run again after their
+ * visibility timeout — harmless, the handlers are idempotent.
+ */
+export async function claimAfter(
+  done: (Held & { result: unknown })[],
+  qty: number,
+  queues?: readonly string[],
+): Promise<{ claimed: ClaimedJob[]; held: Set<string> }> {
+  if (!Number.isInteger(qty) || qty < 0) throw new Error("qty must be a whole number");
+  const names = queues?.length ? `array[${queues.map(sqlLiteral).join(", ")}]::text[]` : "null";
+  const claimSql = `select ${CLAIM_COLUMNS} from queue.read(${qty}, ${names})`;
+  const completeSql = done.length
+    ? `select c.id, queue.complete(c.id, c.claim, c.result) as ok
+         from jsonb_to_recordset(${
+      sqlLiteral(JSON.stringify(done.map((d) => ({
+        id: d.id,
+        claim: d.claim,
+        result: d.result ?? null,
+      }))))
+    }::jsonb) as c(id uuid, claim uuid, result jsonb)`
+    : undefined;
+  const [completed, claimed] = await asServiceRole(
+    "jobs claim",
+    (tx) =>
+      completeSql
+        ? [tx.unsafe(completeSql), tx.unsafe(claimSql)]
+        : [tx.unsafe("select null::uuid as id, false as ok where false"), tx.unsafe(claimSql)],
+  );
+  return {
+    claimed: (claimed as unknown as JobRow[]).map(toClaimed),
+    held: new Set(
+      (completed as unknown as { id: string; ok: boolean }[]).filter((r) => r.ok).map((r) => r.id),
+    ),
+  };
 }
 
 type Held = Pick<ClaimedJob, "id" | "claim">;
@@ -137,11 +178,5 @@ export async function release(job: Held, progress?: unknown): Promise<boolean> {
 /** Completes several attempts in one statement; returns the ids whose claim was still held. */
 export async function completeMany(done: (Held & { result: unknown })[]): Promise<Set<string>> {
   if (!done.length) return new Set();
-  const rows = await asServiceRole("jobs complete", (tx) =>
-    tx<{ id: string; ok: boolean }[]>`
-      select c.id, queue.complete(c.id, c.claim, c.result) as ok
-        from jsonb_to_recordset(${
-      jsonb(tx, done.map((d) => ({ id: d.id, claim: d.claim, result: d.result ?? null })))
-    }) as c(id uuid, claim uuid, result jsonb)`);
-  return new Set(rows.filter((r) => r.ok).map((r) => r.id));
+  return (await claimAfter(done, 0)).held;
 }

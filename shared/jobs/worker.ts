@@ -13,12 +13,12 @@ import { config } from "../config.ts";
 import { runWithContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import {
+  claimAfter,
   type ClaimedJob,
   complete,
   completeMany,
   fail,
   type QueueName,
-  read,
   release,
 } from "./queue.ts";
 import { recordRun } from "./stats.ts";
@@ -70,6 +70,8 @@ export interface DrainReport {
 
 /** A claimed job needs at least this much time left to be started. */
 const MIN_RUN_MS = 1_000;
+/** Finished jobs wait at most this long for their batch's completion statement. */
+const FLUSH_MS = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Drains due jobs with `handlers` until the budget is spent or the queues stay empty. */
@@ -89,10 +91,17 @@ export async function drain(handlers: Handlers, options: DrainOptions): Promise<
   };
   const queues = options.queues ?? (Object.keys(handlers) as QueueName[]);
   let idleSince: number | undefined;
+  // The last batch's successes, completed in the same round trip as the next claim.
+  let done: Finished[] = [];
   while (end - performance.now() > MIN_RUN_MS) {
     let jobs: ClaimedJob[];
+    // The claims' visibility timeouts run from here, not from when each job starts.
+    const claimedAt = performance.now();
     try {
-      jobs = await read(options.batch, queues);
+      const next = await claimAfter(done, options.batch, queues);
+      count(done, next.held, report);
+      done = [];
+      jobs = next.claimed;
     } catch (error) {
       report.errors++;
       logJob({ event: "jobs_read_failed", error: messageOf(error) });
@@ -107,40 +116,73 @@ export async function drain(handlers: Handlers, options: DrainOptions): Promise<
       continue;
     }
     idleSince = undefined;
-    await runBatch(handlers, jobs, end, options.concurrency, report);
+    done = await runBatch(handlers, jobs, end, claimedAt, options.concurrency, report);
   }
+  await finish(done, report);
   report.ms = Math.round(performance.now() - started);
   return report;
 }
 
-/** Runs one claimed batch, `concurrency` at a time; successes are completed in one statement. */
+type Finished = ClaimedJob & { result: unknown };
+
+/**
+ * Runs one claimed batch, `concurrency` at a time, and returns its successes for the next claim
+ * to complete. A quick batch is completed in that one statement; but a finished job never waits
+ * more than `FLUSH_MS` behind a slow job in another lane (its visibility timeout would run out
+ * and another worker would run it again): those are completed on their own.
+ */
 async function runBatch(
   handlers: Handlers,
   jobs: ClaimedJob[],
   end: number,
+  claimedAt: number,
   concurrency: number,
   report: DrainReport,
-): Promise<void> {
-  const done: (ClaimedJob & { result: unknown })[] = [];
+): Promise<Finished[]> {
+  let pending: Finished[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const finishing: Promise<void>[] = [];
+  // On a timer: the next lane to come back may be seconds away.
+  const flush = () => {
+    timer = undefined;
+    const due = pending;
+    pending = [];
+    finishing.push(finish(due, report));
+  };
   let next = 0;
   const lane = async () => {
     while (next < jobs.length) {
       const job = jobs[next++];
-      const result = await runOne(handlers, job, end, report);
-      if (result.ok) done.push({ ...job, result: result.value });
+      const result = await runOne(handlers, job, end, claimedAt, report);
+      if (result.ok) {
+        pending.push({ ...job, result: result.value });
+        if (next < jobs.length) timer ??= setTimeout(flush, FLUSH_MS);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane));
+  clearTimeout(timer);
+  await Promise.all(finishing);
+  return pending;
+}
+
+/** Completes finished attempts on their own (one statement, else one by one). */
+async function finish(done: Finished[], report: DrainReport): Promise<void> {
+  if (!done.length) return;
   let held: Set<string>;
   try {
     held = await completeMany(done);
   } catch {
-    // One by one, so one failure does not cost the others their completion.
     held = new Set();
     for (const job of done) {
       if (await complete(job, job.result).catch(() => false)) held.add(job.id);
     }
   }
+  count(done, held, report);
+}
+
+/** Counts completions; a job whose claim ran out before it was completed counts as lost. */
+function count(done: Finished[], held: Set<string>, report: DrainReport): void {
   for (const job of done) {
     const ok = held.has(job.id);
     if (ok) report.succeeded++;
@@ -155,9 +197,10 @@ async function runOne(
   handlers: Handlers,
   job: ClaimedJob,
   end: number,
+  claimedAt: number,
   report: DrainReport,
 ): Promise<Outcome> {
-  const deadline = Math.min(end, performance.now() + job.visibilityTimeoutS * 1000 - 1000);
+  const deadline = Math.min(end, claimedAt + job.visibilityTimeoutS * 1000 - 1000);
   const handler = handlers[job.queue];
   if (performance.now() + MIN_RUN_MS > deadline || !handler) {
     // Out of time before it started (or a queue this worker has no handler for): hand it back.

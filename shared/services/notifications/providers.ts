@@ -33,7 +33,8 @@ const record: Provider = async (m) => {
     on conflict (message_key) do nothing`);
 };
 
-function webhook(url: URL, token?: string): Provider {
+/** A JSON POST per message to an email/SMS provider's HTTP API (or a relay in front of one). */
+export function webhook(url: URL, token?: string): Provider {
   return async (m) => {
     const response = await fetch(url, {
       method: "POST",

@@ -12,7 +12,7 @@ import { loadFunctionConfigs } from "../../../scripts/stack/gateway-config.ts";
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CONFIG = join(ROOT, "supabase", "config.toml");
 const SUPABASE_CLI = join(ROOT, "node_modules", ".bin", "supabase");
-const API_FUNCTIONS = ["projects", "candidates", "payments", "claims"];
+const API_FUNCTIONS = ["projects", "candidates", "payments", "claims", "jobs"];
 // The keys the CLI documents for [functions.NAME]; it ignores unknown ones, so a typo such as
 // `verify_jwtt` would silently fall back to the default.
 const FUNCTION_KEYS = new Set([
