@@ -474,36 +474,37 @@ exception when unique_violation then
 end
 $$;
 
--- (plpgsql: in one SQL statement, FOR UPDATE would run after the row was archived away.)
-create or replace function queue.discard(p_id uuid)
+-- Archives a job that is in state p_from as p_as; false when it is not (or not any more) in
+-- p_from. plpgsql, to lock the row first: in one SQL statement FOR UPDATE would only run after
+-- the row had been archived away, and the answer would be false.
+create or replace function queue.archive_from(p_id uuid, p_from text, p_as text)
 returns boolean
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-  perform 1 from queue.jobs where id = p_id and state = 'dead' for update;
+  perform 1 from queue.jobs where id = p_id and state = p_from for update;
   if not found then
     return false;
   end if;
-  return coalesce(queue.to_archive(p_id, 'discarded', null), false);
+  return coalesce(queue.to_archive(p_id, p_as, null), false);
 end
 $$;
 
-create or replace function queue.cancel(p_id uuid)
+create or replace function queue.discard(p_id uuid)
 returns boolean
-language plpgsql
+language sql
 security definer
 set search_path = ''
-as $$
-begin
-  perform 1 from queue.jobs where id = p_id and state = 'queued' for update;
-  if not found then
-    return false;
-  end if;
-  return coalesce(queue.to_archive(p_id, 'cancelled', null), false);
-end
-$$;
+as $$ select queue.archive_from(p_id, 'dead', 'discarded') $$;
+
+create or replace function queue.cancel(p_id uuid)
+returns boolean
+language sql
+security definer
+set search_path = ''
+as $$ select queue.archive_from(p_id, 'queued', 'cancelled') $$;
 
 -- Per queue: waiting (due now), scheduled (later: delayed or backing off), running, dead
 -- letters, the age of the oldest due job, and what finished in the last hour.

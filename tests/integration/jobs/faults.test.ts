@@ -228,68 +228,22 @@ async function cleanup(sql: Sql, ids: string[]): Promise<void> {
      where id = ${anyOf(sql, ids)} and state = 'running'`;
 }
 
-// ---------------------------------------------------------------------------------------------
-
-test("a worker killed mid-job: the job comes back after its visibility timeout and succeeds once", async () => {
+/**
+ * Runs `fn` with the stack's scheduler out of the way and a worker process per name; whatever
+ * `track`ed jobs are left are cleaned up afterwards, whatever happened.
+ */
+async function withWorkers(
+  names: string[],
+  fn: (t: { sql: Sql; workers: Worker[]; track: (...ids: string[]) => void }) => Promise<void>,
+): Promise<void> {
   const sql = directSql();
   const dir = await Deno.makeTempDir({ prefix: "jobs-faults-" });
   const workers: Worker[] = [];
   const ids: string[] = [];
   try {
     await withoutScheduler(sql, async () => {
-      workers.push(...await Promise.all([startWorker("a", dir), startWorker("b", dir)]));
-      const [a, b] = workers;
-      const id = await send(sql, "probe", { sleep_ms: 3000 });
-      ids.push(id);
-
-      // A claims it and sleeps in the handler; it is killed there.
-      const killedRun = a.drain({ batch: 1, concurrency: 1, lingerMs: 10_000 }).catch((e) => e);
-      const started = await waitFor(
-        "worker a to start the job",
-        10_000,
-        () => a.trace().find((l) => l.event === "start" && l.id === id),
-      );
-      assert.equal(started.attempt, 1);
-      await sleep(500);
-      await a.proc.kill();
-      assert.ok((await killedRun) instanceof Error, "the killed worker never answered");
-      assert.equal(a.trace().filter((l) => l.event === "end").length, 0, "killed mid-sleep");
-
-      // Nothing finished it: still running under A's claim, hidden for the visibility timeout.
-      const held = await live(sql, id);
-      assert.equal(held?.state, "running");
-      assert.equal(held?.attempts, 1);
-      assert.equal(held?.claim, started.claim);
-      assert.equal(held?.due, false);
-      const early = await b.drain();
-      assert.equal(b.trace().filter((l) => l.id === id).length, 0, "taken before its timeout");
-      assert.equal(early.lost, 0);
-
-      // After the 5 s visibility timeout, B claims it again and finishes it.
-      await waitFor(
-        "the visibility timeout to run out",
-        8_000,
-        async () => (await live(sql, id))?.due,
-      );
-      const late = await b.drain();
-      assert.equal(late.lost, 0);
-      assert.ok(late.succeeded >= 1, JSON.stringify(late));
-      const runs = b.trace().filter((l) => l.id === id);
-      assert.deepEqual(runs.map((l) => [l.event, l.attempt, l.outcome]), [
-        ["start", 2, undefined],
-        ["end", 2, "ok"],
-      ]);
-      assert.notEqual(runs[0].claim, started.claim);
-
-      assert.equal(await live(sql, id), undefined, "no longer live");
-      const rows = await archived(sql, [id]);
-      assert.equal(rows.length, 1, "exactly one archive row");
-      assert.equal(rows[0].state, "succeeded");
-      assert.equal(rows[0].attempts, 2);
-      assert.deepEqual(rows[0].result, { ok: true, attempt: 2 });
-      assert.equal(rows[0].errors.length, 1, JSON.stringify(rows[0].errors));
-      assert.equal(rows[0].errors[0].attempt, 1);
-      assert.match(rows[0].errors[0].error, /visibility timeout \(5 s\) expired/);
+      workers.push(...await Promise.all(names.map((n) => startWorker(n, dir))));
+      await fn({ sql, workers, track: (...more) => ids.push(...more) });
     });
   } finally {
     for (const w of workers) await w.proc.kill();
@@ -297,226 +251,245 @@ test("a worker killed mid-job: the job comes back after its visibility timeout a
     await sql.end();
     await Deno.remove(dir, { recursive: true });
   }
-});
+}
 
-test("poison jobs: a permanent failure is dead at once, a retryable one after max_attempts; retry, discard and list them", async () => {
-  const sql = directSql();
-  const dir = await Deno.makeTempDir({ prefix: "jobs-faults-" });
-  let worker: Worker | undefined;
-  const ids: string[] = [];
-  try {
-    await withoutScheduler(sql, async () => {
-      worker = await startWorker("poison", dir);
-      const drainNotify = () => worker!.drain({ queues: ["notify"] });
-      const permanent = await send(sql, "notify", { kind: "no_such_kind" });
-      const retryable = await send(sql, "notify", {
-        kind: "payment_paid",
-        payment_id: crypto.randomUUID(),
-        payment_date: "2026-01-01",
-        candidate_id: crypto.randomUUID(),
-      });
-      ids.push(permanent, retryable);
-      const [{ max }] =
-        await sql`select max_attempts as max from queue.queues where name = 'notify'`;
-      assert.equal(max, 8);
+// ---------------------------------------------------------------------------------------------
 
-      await drainNotify();
-      const dead = await live(sql, permanent);
-      assert.equal(dead?.state, "dead", "Permanent: a dead letter after one attempt");
-      assert.equal(dead?.attempts, 1);
-      assert.equal(dead?.errors.length, 1);
-      assert.match(dead!.errors[0].error, /^Permanent: unknown notification kind "no_such_kind"/);
+test("a worker killed mid-job: the job comes back after its visibility timeout and succeeds once", () =>
+  withWorkers(["a", "b"], async ({ sql, workers: [a, b], track }) => {
+    const id = await send(sql, "probe", { sleep_ms: 3000 });
+    track(id);
 
-      // The retryable one backs off: notify waits 5 s × 2^(n-1) (× jitter in [0.5, 1)) between
-      // attempts, up to an hour, so 8 real attempts would take over ten minutes. Between drains
-      // the test moves run_at to now: only the wait is skipped, every attempt still goes
-      // through read → handler → queue.fail like any other.
-      let row = await live(sql, retryable);
-      assert.equal(row?.state, "queued");
-      assert.equal(row?.attempts, 1);
-      assert.ok(row!.wait_s > 2 && row!.wait_s <= 5, `first backoff ${row!.wait_s} s`);
-      for (let attempt = 2; attempt <= max; attempt++) {
-        await sql`update queue.jobs set run_at = clock_timestamp()
-                   where id = ${retryable}::uuid and state = 'queued'`;
-        await drainNotify();
-        row = await live(sql, retryable);
-        assert.equal(row?.attempts, attempt);
-        assert.equal(row?.state, attempt < max ? "queued" : "dead", `after attempt ${attempt}`);
-      }
-      assert.deepEqual(row!.errors.map((e) => e.attempt), [1, 2, 3, 4, 5, 6, 7, 8]);
-      for (const e of row!.errors) {
-        assert.match(e.error, /payment_paid notification's rows were not found/);
-      }
-      assert.match(row!.last_error!, /^attempt 8: /);
-      const runs = worker!.trace().filter((l) => l.event === "start" && l.id === retryable);
-      assert.equal(runs.length, max, "one handler run per attempt");
+    // A claims it and sleeps in the handler; it is killed there.
+    const killedRun = a.drain({ batch: 1, concurrency: 1, lingerMs: 10_000 }).catch((e) => e);
+    const started = await waitFor(
+      "worker a to start the job",
+      10_000,
+      () => a.trace().find((l) => l.event === "start" && l.id === id),
+    );
+    assert.equal(started.attempt, 1);
+    await sleep(500);
+    await a.proc.kill();
+    assert.ok((await killedRun) instanceof Error, "the killed worker never answered");
+    assert.equal(a.trace().filter((l) => l.event === "end").length, 0, "killed mid-sleep");
 
-      // The admin view of dead letters lists both, with their errors.
-      const listed = await invoke<{ data: { id: string; state: string; errors: unknown[] }[] }>(
-        "admin",
-        "jobs/dead?queue=notify&limit=200",
-      );
-      assert.equal(listed.status, 200, JSON.stringify(listed.data));
-      const byId = new Map(listed.data.data.map((d) => [d.id, d]));
-      assert.equal(byId.get(permanent)?.state, "dead");
-      assert.equal(byId.get(permanent)?.errors.length, 1);
-      assert.equal(byId.get(retryable)?.errors.length, 8);
-      assert.equal((await invoke("crew", "jobs/dead")).status, 403);
+    // Nothing finished it: still running under A's claim, hidden for the visibility timeout.
+    const held = await live(sql, id);
+    assert.equal(held?.state, "running");
+    assert.equal(held?.attempts, 1);
+    assert.equal(held?.claim, started.claim);
+    assert.equal(held?.due, false);
+    const early = await b.drain();
+    assert.equal(b.trace().filter((l) => l.id === id).length, 0, "taken before its timeout");
+    assert.equal(early.lost, 0);
 
-      // Retry: back in the queue with fresh attempts.
-      const retried = await invoke<{ state: string; attempts: number }>(
-        "admin",
-        `jobs/${retryable}/retry`,
-        { method: "POST" },
-      );
-      assert.equal(retried.status, 200, JSON.stringify(retried.data));
-      assert.equal(retried.data.state, "queued");
-      assert.equal(retried.data.attempts, 0);
-      row = await live(sql, retryable);
-      assert.equal(row?.state, "queued");
-      assert.equal(row?.attempts, 0);
-      assert.equal(row?.due, true);
-      const again = await invoke("admin", `jobs/${retryable}/retry`, { method: "POST" });
-      assert.equal(again.status, 409, "only a dead letter can be retried");
-      // It would only die again: cancelled (the admin route for a waiting job).
-      const cancelled = await invoke<{ state: string }>("admin", `jobs/${retryable}/cancel`, {
-        method: "POST",
-      });
-      assert.equal(cancelled.status, 200, JSON.stringify(cancelled.data));
-      assert.equal(cancelled.data.state, "cancelled");
+    // After the 5 s visibility timeout, B claims it again and finishes it.
+    await waitFor(
+      "the visibility timeout to run out",
+      8_000,
+      async () => (await live(sql, id))?.due,
+    );
+    const late = await b.drain();
+    assert.equal(late.lost, 0);
+    assert.ok(late.succeeded >= 1, JSON.stringify(late));
+    const runs = b.trace().filter((l) => l.id === id);
+    assert.deepEqual(runs.map((l) => [l.event, l.attempt, l.outcome]), [
+      ["start", 2, undefined],
+      ["end", 2, "ok"],
+    ]);
+    assert.notEqual(runs[0].claim, started.claim);
 
-      // Discard: archived as discarded.
-      const discarded = await invoke<{ state: string }>("admin", `jobs/${permanent}/discard`, {
-        method: "POST",
-      });
-      assert.equal(discarded.status, 200, JSON.stringify(discarded.data));
-      assert.equal(discarded.data.state, "discarded");
-      assert.equal(await live(sql, permanent), undefined);
-      const rows = await archived(sql, [permanent, retryable]);
-      assert.deepEqual(
-        rows.map((r) => [r.id, r.state, r.attempts]).sort(),
-        [[permanent, "discarded", 1], [retryable, "cancelled", 0]].sort(),
-      );
-      const status = await invoke<{ state: string }>("admin", `jobs/${permanent}`);
-      assert.equal(status.data.state, "discarded");
-      assert.equal(
-        (await invoke("admin", `jobs/${permanent}/discard`, { method: "POST" })).status,
-        409,
-      );
-      const after = await invoke<{ data: { id: string }[] }>("admin", "jobs/dead?queue=notify");
-      assert.ok(!after.data.data.some((d) => d.id === permanent || d.id === retryable));
+    assert.equal(await live(sql, id), undefined, "no longer live");
+    const rows = await archived(sql, [id]);
+    assert.equal(rows.length, 1, "exactly one archive row");
+    assert.equal(rows[0].state, "succeeded");
+    assert.equal(rows[0].attempts, 2);
+    assert.deepEqual(rows[0].result, { ok: true, attempt: 2 });
+    assert.equal(rows[0].errors.length, 1, JSON.stringify(rows[0].errors));
+    assert.equal(rows[0].errors[0].attempt, 1);
+    assert.match(rows[0].errors[0].error, /visibility timeout \(5 s\) expired/);
+  }));
+
+test("poison jobs: a permanent failure is dead at once, a retryable one after max_attempts; retry, discard and list them", () =>
+  withWorkers(["poison"], async ({ sql, workers: [worker], track }) => {
+    const drainNotify = () => worker.drain({ queues: ["notify"] });
+    const permanent = await send(sql, "notify", { kind: "no_such_kind" });
+    const retryable = await send(sql, "notify", {
+      kind: "payment_paid",
+      payment_id: crypto.randomUUID(),
+      payment_date: "2026-01-01",
+      candidate_id: crypto.randomUUID(),
     });
-  } finally {
-    await worker?.proc.close();
-    await cleanup(sql, ids);
-    await sql.end();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+    track(permanent, retryable);
+    const [{ max }] = await sql`select max_attempts as max from queue.queues where name = 'notify'`;
+    assert.equal(max, 8);
 
-test("three worker processes at once: 300 jobs, each run and archived exactly once", async () => {
-  const sql = directSql();
-  const dir = await Deno.makeTempDir({ prefix: "jobs-faults-" });
-  const workers: Worker[] = [];
-  let ids: string[] = [];
-  try {
-    await withoutScheduler(sql, async () => {
-      workers.push(...await Promise.all(["w1", "w2", "w3"].map((n) => startWorker(n, dir))));
-      // All three are polling before the jobs exist, so they start on them together.
-      const reports = Promise.all(workers.map((w) => w.drain({ lingerMs: 2_000 })));
-      await sleep(100);
-      const sent = await sql<{ id: string }[]>`
+    await drainNotify();
+    const dead = await live(sql, permanent);
+    assert.equal(dead?.state, "dead", "Permanent: a dead letter after one attempt");
+    assert.equal(dead?.attempts, 1);
+    assert.equal(dead?.errors.length, 1);
+    assert.match(dead!.errors[0].error, /^Permanent: unknown notification kind "no_such_kind"/);
+
+    // The retryable one backs off: notify waits 5 s × 2^(n-1) (× jitter in [0.5, 1)) between
+    // attempts, up to an hour, so 8 real attempts would take over ten minutes. Between drains
+    // the test moves run_at to now: only the wait is skipped, every attempt still goes
+    // through read → handler → queue.fail like any other.
+    let row = await live(sql, retryable);
+    assert.equal(row?.state, "queued");
+    assert.equal(row?.attempts, 1);
+    assert.ok(row!.wait_s > 2 && row!.wait_s <= 5, `first backoff ${row!.wait_s} s`);
+    for (let attempt = 2; attempt <= max; attempt++) {
+      await sql`update queue.jobs set run_at = clock_timestamp()
+                   where id = ${retryable}::uuid and state = 'queued'`;
+      await drainNotify();
+      row = await live(sql, retryable);
+      assert.equal(row?.attempts, attempt);
+      assert.equal(row?.state, attempt < max ? "queued" : "dead", `after attempt ${attempt}`);
+    }
+    assert.deepEqual(row!.errors.map((e) => e.attempt), [1, 2, 3, 4, 5, 6, 7, 8]);
+    for (const e of row!.errors) {
+      assert.match(e.error, /payment_paid notification's rows were not found/);
+    }
+    assert.match(row!.last_error!, /^attempt 8: /);
+    const runs = worker.trace().filter((l) => l.event === "start" && l.id === retryable);
+    assert.equal(runs.length, max, "one handler run per attempt");
+
+    // The admin view of dead letters lists both, with their errors.
+    const listed = await invoke<{ data: { id: string; state: string; errors: unknown[] }[] }>(
+      "admin",
+      "jobs/dead?queue=notify&limit=200",
+    );
+    assert.equal(listed.status, 200, JSON.stringify(listed.data));
+    const byId = new Map(listed.data.data.map((d) => [d.id, d]));
+    assert.equal(byId.get(permanent)?.state, "dead");
+    assert.equal(byId.get(permanent)?.errors.length, 1);
+    assert.equal(byId.get(retryable)?.errors.length, 8);
+    assert.equal((await invoke("crew", "jobs/dead")).status, 403);
+
+    // Retry: back in the queue with fresh attempts.
+    const retried = await invoke<{ state: string; attempts: number }>(
+      "admin",
+      `jobs/${retryable}/retry`,
+      { method: "POST" },
+    );
+    assert.equal(retried.status, 200, JSON.stringify(retried.data));
+    assert.equal(retried.data.state, "queued");
+    assert.equal(retried.data.attempts, 0);
+    row = await live(sql, retryable);
+    assert.equal(row?.state, "queued");
+    assert.equal(row?.attempts, 0);
+    assert.equal(row?.due, true);
+    const again = await invoke("admin", `jobs/${retryable}/retry`, { method: "POST" });
+    assert.equal(again.status, 409, "only a dead letter can be retried");
+    // It would only die again: cancelled (the admin route for a waiting job).
+    const cancelled = await invoke<{ state: string }>("admin", `jobs/${retryable}/cancel`, {
+      method: "POST",
+    });
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.data));
+    assert.equal(cancelled.data.state, "cancelled");
+
+    // Discard: archived as discarded.
+    const discarded = await invoke<{ state: string }>("admin", `jobs/${permanent}/discard`, {
+      method: "POST",
+    });
+    assert.equal(discarded.status, 200, JSON.stringify(discarded.data));
+    assert.equal(discarded.data.state, "discarded");
+    assert.equal(await live(sql, permanent), undefined);
+    const rows = await archived(sql, [permanent, retryable]);
+    assert.deepEqual(
+      rows.map((r) => [r.id, r.state, r.attempts]).sort(),
+      [[permanent, "discarded", 1], [retryable, "cancelled", 0]].sort(),
+    );
+    const status = await invoke<{ state: string }>("admin", `jobs/${permanent}`);
+    assert.equal(status.data.state, "discarded");
+    assert.equal(
+      (await invoke("admin", `jobs/${permanent}/discard`, { method: "POST" })).status,
+      409,
+    );
+    const after = await invoke<{ data: { id: string }[] }>("admin", "jobs/dead?queue=notify");
+    assert.ok(!after.data.data.some((d) => d.id === permanent || d.id === retryable));
+  }));
+
+test("three worker processes at once: 300 jobs, each run and archived exactly once", () =>
+  withWorkers(["w1", "w2", "w3"], async ({ sql, workers, track }) => {
+    // All three are polling before the jobs exist, so they start on them together.
+    const reports = Promise.all(workers.map((w) => w.drain({ lingerMs: 2_000 })));
+    await sleep(100);
+    const sent = await sql<{ id: string }[]>`
         select queue.send('probe', jsonb_build_object('sleep_ms', (random() * 20)::int)) as id
           from generate_series(1, 300)`;
-      ids = sent.map((r) => r.id);
-      const done = await reports;
-      for (const r of done) assert.equal(r.lost, 0, JSON.stringify(r));
+    const ids = sent.map((r) => r.id);
+    track(...ids);
+    const done = await reports;
+    for (const r of done) assert.equal(r.lost, 0, JSON.stringify(r));
 
-      const [{ left }] = await sql`
+    const [{ left }] = await sql`
         select count(*)::int as left from queue.jobs where id = ${anyOf(sql, ids)}`;
-      assert.equal(left, 0, "none left in queue.jobs");
-      const rows = await archived(sql, ids);
-      assert.equal(rows.length, 300);
-      assert.deepEqual([...new Set(rows.map((r) => `${r.state}/${r.attempts}`))], ["succeeded/1"]);
+    assert.equal(left, 0, "none left in queue.jobs");
+    const rows = await archived(sql, ids);
+    assert.equal(rows.length, 300);
+    assert.deepEqual([...new Set(rows.map((r) => `${r.state}/${r.attempts}`))], ["succeeded/1"]);
 
-      const mine = new Set(ids);
-      const lines = workers.flatMap((w) => w.trace()).filter((l) => mine.has(l.id));
-      const starts = lines.filter((l) => l.event === "start");
-      assert.equal(starts.length, 300, "each job's handler ran once");
-      assert.equal(new Set(starts.map((l) => l.id)).size, 300);
-      assert.equal(new Set(starts.map((l) => l.claim)).size, 300);
-      // No job held by two workers at once: per job, its runs' intervals do not overlap.
-      const runs = new Map<string, { worker: string; start: number; end: number }[]>();
-      for (const s of starts) {
-        const end = lines.find((l) => l.event === "end" && l.claim === s.claim);
-        assert.equal(end?.outcome, "ok");
-        runs.set(s.id, [...runs.get(s.id) ?? [], { worker: s.worker, start: s.at, end: end!.at }]);
+    const mine = new Set(ids);
+    const lines = workers.flatMap((w) => w.trace()).filter((l) => mine.has(l.id));
+    const starts = lines.filter((l) => l.event === "start");
+    assert.equal(starts.length, 300, "each job's handler ran once");
+    assert.equal(new Set(starts.map((l) => l.id)).size, 300);
+    assert.equal(new Set(starts.map((l) => l.claim)).size, 300);
+    // No job held by two workers at once: per job, its runs' intervals do not overlap.
+    const runs = new Map<string, { worker: string; start: number; end: number }[]>();
+    for (const s of starts) {
+      const end = lines.find((l) => l.event === "end" && l.claim === s.claim);
+      assert.equal(end?.outcome, "ok");
+      runs.set(s.id, [...runs.get(s.id) ?? [], { worker: s.worker, start: s.at, end: end!.at }]);
+    }
+    for (const [id, spans] of runs) {
+      spans.sort((x, y) => x.start - y.start);
+      for (let i = 1; i < spans.length; i++) {
+        assert.ok(spans[i].start >= spans[i - 1].end, `job ${id} held twice at once`);
       }
-      for (const [id, spans] of runs) {
-        spans.sort((x, y) => x.start - y.start);
-        for (let i = 1; i < spans.length; i++) {
-          assert.ok(spans[i].start >= spans[i - 1].end, `job ${id} held twice at once`);
-        }
-      }
-      // The three really shared the work, and at the same time.
-      const perWorker = workers.map((w) => starts.filter((l) => l.worker === w.name).length);
-      for (const n of perWorker) assert.ok(n > 0, `jobs per worker: ${perWorker}`);
-      const spans = [...runs.values()].flat();
-      const together = spans.some((x) =>
-        spans.some((y) => x.worker !== y.worker && x.start < y.end && y.start < x.end)
-      );
-      assert.ok(together, "no two workers ever ran a job at the same time");
-    });
-  } finally {
-    for (const w of workers) await w.proc.close();
-    await cleanup(sql, ids);
-    await sql.end();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+    }
+    // The three really shared the work, and at the same time.
+    const perWorker = workers.map((w) => starts.filter((l) => l.worker === w.name).length);
+    for (const n of perWorker) assert.ok(n > 0, `jobs per worker: ${perWorker}`);
+    const spans = [...runs.values()].flat();
+    const together = spans.some((x) =>
+      spans.some((y) => x.worker !== y.worker && x.start < y.end && y.start < x.end)
+    );
+    assert.ok(together, "no two workers ever ran a job at the same time");
+  }));
 
 // A batch that takes longer than its jobs' visibility timeout (found by this file, fixed in
 // shared/jobs/worker.ts): each job's deadline runs from when the batch was CLAIMED, so a job
 // whose claim is nearly spent is handed back instead of started, and finished jobs are completed
 // on a timer, not when some lane comes back. Before the fix, two workers ran these jobs 30 times
 // and completed none (with the stack's defaults, 14 of 20 three-second probes ended dead).
-test("a batch longer than the visibility timeout: each job still runs once", async () => {
-  const sql = directSql();
-  const dir = await Deno.makeTempDir({ prefix: "jobs-faults-" });
-  const workers: Worker[] = [];
-  let ids: string[] = [];
-  try {
-    await withoutScheduler(sql, async () => {
-      workers.push(...await Promise.all([startWorker("x", dir), startWorker("y", dir)]));
-      // One claims all ten (batch 10) and runs them five at a time, 3 s each: 6 s of work for
-      // claims of 5 s. The other polls, as the scheduler's next call would.
-      const reports = Promise.all(
-        workers.map((w) => w.drain({ batch: 10, concurrency: 5, pollMs: 100, lingerMs: 8_000 })),
-      );
-      await sleep(100);
-      const sent = await sql<{ id: string }[]>`
+test("a batch longer than the visibility timeout: each job still runs once", () =>
+  withWorkers(["x", "y"], async ({ sql, workers, track }) => {
+    // One claims all ten (batch 10) and runs them five at a time, 3 s each: 6 s of work for
+    // claims of 5 s. The other polls, as the scheduler's next call would.
+    const reports = Promise.all(
+      workers.map((w) => w.drain({ batch: 10, concurrency: 5, pollMs: 100, lingerMs: 8_000 })),
+    );
+    await sleep(100);
+    const sent = await sql<{ id: string }[]>`
         select queue.send('probe', '{"sleep_ms": 3000}'::jsonb) as id from generate_series(1, 10)`;
-      ids = sent.map((r) => r.id);
-      const done = await reports;
-      const mine = new Set(ids);
-      const starts = workers.flatMap((w) => w.trace()).filter((l) =>
-        l.event === "start" && mine.has(l.id)
-      );
-      assert.equal(starts.length, 10, `handler runs for 10 jobs: ${JSON.stringify(done)}`);
-      for (const r of done) assert.equal(r.lost, 0, JSON.stringify(r));
-      const rows = await archived(sql, ids);
-      assert.deepEqual(
-        rows.map((r) => `${r.state}/${r.attempts}`),
-        Array(10).fill("succeeded/1"),
-      );
-    });
-  } finally {
-    for (const w of workers) await w.proc.close();
-    await cleanup(sql, ids);
-    await sql.end();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+    const ids = sent.map((r) => r.id);
+    track(...ids);
+    const done = await reports;
+    const mine = new Set(ids);
+    const starts = workers.flatMap((w) => w.trace()).filter((l) =>
+      l.event === "start" && mine.has(l.id)
+    );
+    assert.equal(starts.length, 10, `handler runs for 10 jobs: ${JSON.stringify(done)}`);
+    for (const r of done) assert.equal(r.lost, 0, JSON.stringify(r));
+    const rows = await archived(sql, ids);
+    assert.deepEqual(
+      rows.map((r) => `${r.state}/${r.attempts}`),
+      Array(10).fill("succeeded/1"),
+    );
+  }));
 
 test("a notification job commits or rolls back with the payment that caused it", async () => {
   const sql = directSql();
