@@ -1,6 +1,6 @@
 /** The jobs function's request and response shapes. */
 import { z } from "@hono/zod-openapi";
-import { QUEUES } from "../../shared/jobs/index.ts";
+import { JOB_STATES, QUEUES } from "../../shared/jobs/index.ts";
 import { Uuid } from "../../shared/schemas.ts";
 
 const Queue = z.enum(QUEUES);
@@ -8,15 +8,7 @@ const Queue = z.enum(QUEUES);
 export const Job = z.object({
   id: Uuid,
   queue: z.string(),
-  state: z.enum([
-    "queued",
-    "running",
-    "dead",
-    "succeeded",
-    "cancelled",
-    "discarded",
-    "superseded",
-  ]),
+  state: z.enum(JOB_STATES),
   attempts: z.number().int(),
   max_attempts: z.number().int(),
   progress: z.unknown(),

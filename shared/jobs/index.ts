@@ -3,7 +3,7 @@ import { config } from "../config.ts";
 import { handlers } from "./handlers.ts";
 import { drain, type DrainOptions, type DrainReport } from "./worker.ts";
 
-export { type QueueName, QUEUES, send } from "./queue.ts";
+export { JOB_STATES, type QueueName, QUEUES, send } from "./queue.ts";
 export { runStats } from "./stats.ts";
 export type { DrainReport } from "./worker.ts";
 
