@@ -108,14 +108,13 @@ export async function claimAfter(
   const names = queues?.length ? `array[${queues.map(sqlLiteral).join(", ")}]::text[]` : "null";
   const claimSql = `select ${CLAIM_COLUMNS} from queue.read(${qty}, ${names})`;
   const completeSql = done.length
-    ? `select c.id, queue.complete(c.id, c.claim, c.result) as ok
-         from jsonb_to_recordset(${
+    ? `select id, true as ok from queue.complete_many(${
       sqlLiteral(JSON.stringify(done.map((d) => ({
         id: d.id,
         claim: d.claim,
         result: d.result ?? null,
       }))))
-    }::jsonb) as c(id uuid, claim uuid, result jsonb)`
+    }::jsonb) as id`
     : undefined;
   const [completed, claimed] = await asServiceRole(
     "jobs claim",

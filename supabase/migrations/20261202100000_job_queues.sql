@@ -119,6 +119,9 @@ create unique index if not exists jobs_dedupe on queue.jobs (queue, dedupe_key)
   where state = 'queued' and dedupe_key is not null;
 create index if not exists jobs_coalesce on queue.jobs (queue, coalesce_key)
   where state = 'queued' and coalesce_key is not null;
+-- queue.read's first step looks for running jobs whose timeout ran out: without this index it
+-- would walk every due queued job to find them.
+create index if not exists jobs_running on queue.jobs (run_at) where state = 'running';
 create index if not exists jobs_dead on queue.jobs (queue, finished_at) where state = 'dead';
 create index if not exists jobs_created_by on queue.jobs (created_by) where created_by is not null;
 
@@ -350,6 +353,32 @@ begin
   end if;
   return coalesce(queue.to_archive(p_id, 'succeeded', p_result), false);
 end
+$$;
+
+-- complete() for a batch, set-based: one statement archives every attempt of `p_done`
+-- ([{id, claim, result}]) whose claim is still held, and returns their ids.
+create or replace function queue.complete_many(p_done jsonb)
+returns setof uuid
+language sql
+security definer
+set search_path = ''
+as $$
+  with done as (
+    select d.id, d.claim, d.result
+      from jsonb_to_recordset(p_done) as d(id uuid, claim uuid, result jsonb)
+  ),
+  gone as (
+    delete from queue.jobs j using done
+     where j.id = done.id and j.claim = done.claim and j.state = 'running'
+    returning j.*, done.result
+  )
+  insert into queue.archive (id, queue, payload, priority, state, attempts, max_attempts,
+                             dedupe_key, progress, result, last_error, errors, created_by,
+                             created_at, started_at)
+  select id, queue, payload, priority, 'succeeded', attempts, max_attempts, dedupe_key,
+         progress, result, last_error, errors, created_by, created_at, started_at
+    from gone
+  returning id
 $$;
 
 -- The current attempt failed. Retried after the backoff, or a dead letter after the last

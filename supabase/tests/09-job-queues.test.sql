@@ -4,7 +4,7 @@
 -- its own (made here, rolled back), so one scenario's reads never claim another's jobs.
 begin;
 \ir fixtures/world.psql
-select plan(146);
+select plan(149);
 
 -- The fixture's writes already enqueued report refreshes, and a dev database may hold jobs of
 -- its own: start from an empty queue (all of it rolled back with the test).
@@ -209,6 +209,22 @@ select results_eq(
   'the archive holds it as succeeded with its result');
 select is(queue.complete(tests.j('v'), tests.claim('v')), false,
   'completing again returns false');
+
+-- ------------------------------------------------------------------ complete_many
+select tests.send('m1', 't_read');
+select tests.send('m2', 't_read');
+select set_eq($$select tests.take('t_read', 2)$$, array['m1', 'm2'], 'two claimed for complete_many');
+select set_eq(
+  $$select queue.complete_many(jsonb_build_array(
+      jsonb_build_object('id', tests.j('m1'), 'claim', tests.claim('m1'), 'result', '{"n": 1}'::jsonb),
+      jsonb_build_object('id', tests.j('m2'), 'claim', gen_random_uuid(), 'result', null)))$$,
+  $$select tests.j('m1')$$,
+  'complete_many archives the attempts whose claim is held, and only those');
+select results_eq(
+  $$select (select state || ':' || result::text from queue.archive where id = tests.j('m1')),
+           (select state from queue.jobs where id = tests.j('m2'))$$,
+  $$values ('succeeded:{"n": 1}', 'running')$$,
+  '... with its result; the stale one is still running');
 
 -- ------------------------------------------------------------------ fail and backoff
 -- t_fail: base 10 s, 3 attempts. Retry n waits 10 * 2^(n-1) * [0.5, 1) seconds.
