@@ -96,7 +96,7 @@ stack_up() {
   local attempt
   for attempt in 1 2 3; do
     PGSSLMODE=disable STACK_DIR="$dir" STACK_PORT_OFFSET="$offset" \
-      bash scripts/stack.sh up --no-gateway --no-scheduler >&2 && break
+      bash scripts/stack.sh up --no-gateway --bare >&2 && break
     [ $attempt = 3 ] && die "stack $dir did not come up"
     log "stack $dir did not come up; retrying in 10 s"
     sleep 10

@@ -6,7 +6,7 @@
  */
 import type { OpenAPIHono } from "@hono/zod-openapi";
 
-const FUNCTIONS = ["projects", "candidates", "payments", "claims", "jobs"];
+const FUNCTIONS = ["projects", "candidates", "payments", "claims", "jobs", "ops"];
 
 // The apps read the config at import; nothing connects until a request arrives.
 Deno.env.set("DB_POOLER_URL", Deno.env.get("DB_POOLER_URL") ?? "postgres://localhost/unused");

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The local Supabase stand-in: Postgres 15 (+pg_cron, pg_stat_statements), pgbouncer in
 # transaction mode (Supavisor), redis-server behind an Upstash REST bridge, the functions
-# gateway, and the job scheduler (pg_cron + pg_net's stand-in). No Docker.
+# gateway, the job scheduler (pg_cron + pg_net's stand-in), Prometheus and the ops dashboard.
+# No Docker.
 #
-#   scripts/stack.sh up [--no-gateway] [--no-scheduler]
+#   scripts/stack.sh up [--no-gateway] [--bare]   (--bare: no scheduler, Prometheus, dashboard)
 #                                        install what is missing, start everything, push migrations
 #   scripts/stack.sh down                stop what `up` started (by pid)
 #   scripts/stack.sh status              what is running
@@ -29,6 +30,8 @@ POOLER_PORT=${POOLER_PORT:-$((6543 + OFF))}
 REDIS_PORT=${REDIS_PORT:-$((54379 + OFF))}
 REDIS_REST_PORT=${REDIS_REST_PORT:-$((54380 + OFF))}
 SCHEDULER_PORT=${SCHEDULER_PORT:-$((54390 + OFF))}
+PROMETHEUS_PORT=${PROMETHEUS_PORT:-$((54391 + OFF))}
+DASHBOARD_PORT=${DASHBOARD_PORT:-$((54392 + OFF))}
 DB_PASSWORD=${DB_PASSWORD:-postgres}
 POOLER_POOL_SIZE=${POOLER_POOL_SIZE:-20}
 JWT_SECRET=${JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long}
@@ -75,6 +78,7 @@ ensure_deps() {
   command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v wrk >/dev/null || missing+=(wrk)
+  command -v prometheus >/dev/null || missing+=(prometheus)
   if [ ${#missing[@]} -gt 0 ]; then
     [ "$(id -u)" = 0 ] || die "missing Debian packages: ${missing[*]} (run as root or: sudo apt-get install ${missing[*]})"
     command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get to install them"
@@ -90,7 +94,10 @@ ensure_deps() {
 }
 
 write_env() {
-  local keys
+  local keys metrics_token
+  # The scrape token survives `up` after `up` (Prometheus's config holds it too).
+  metrics_token=$(sed -n 's/^METRICS_TOKEN=//p' "$ENV_FILE" 2>/dev/null)
+  [ -n "$metrics_token" ] || metrics_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
   keys=$(JWT_SECRET="$JWT_SECRET" "$DENO" run -A "$ROOT/scripts/stack/keys.ts" env)
   cat >"$ENV_FILE" <<ENV
 # Written by scripts/stack.sh up — local only, never commit.
@@ -112,6 +119,9 @@ POOLER_PORT=$POOLER_PORT
 REDIS_PORT=$REDIS_PORT
 REDIS_REST_PORT=$REDIS_REST_PORT
 SCHEDULER_PORT=$SCHEDULER_PORT
+PROMETHEUS_PORT=$PROMETHEUS_PORT
+DASHBOARD_PORT=$DASHBOARD_PORT
+METRICS_TOKEN=$metrics_token
 STACK_DIR=$STACK_DIR
 ENV
 }
@@ -248,14 +258,44 @@ start_deno() { # name port script args...
   alive "$STACK_DIR/$name.pid" || die "$name exited (see $LOGS/$name.log)"
 }
 
+# Prometheus (Debian's), scraping the ops function through the gateway with the scrape token
+# every 5 s; its data in $STACK_DIR/prometheus, kept a day.
+start_prometheus() {
+  local token
+  token=$(sed -n 's/^METRICS_TOKEN=//p' "$ENV_FILE")
+  mkdir -p "$STACK_DIR/prometheus"
+  cat >"$STACK_DIR/prometheus.yml" <<YML
+global:
+  scrape_interval: 5s
+  evaluation_interval: 5s
+scrape_configs:
+  - job_name: crew-backend
+    metrics_path: /functions/v1/ops/metrics
+    authorization:
+      type: Bearer
+      credentials: $token
+    static_configs:
+      - targets: ["127.0.0.1:$API_PORT"]
+YML
+  if ! alive "$STACK_DIR/prometheus.pid"; then
+    log "prometheus on 127.0.0.1:$PROMETHEUS_PORT"
+    nohup prometheus --config.file="$STACK_DIR/prometheus.yml" \
+      --storage.tsdb.path="$STACK_DIR/prometheus" --storage.tsdb.retention.time=1d \
+      --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" >"$LOGS/prometheus.log" 2>&1 &
+    echo $! >"$STACK_DIR/prometheus.pid"
+  fi
+  wait_port "$PROMETHEUS_PORT" 30 prometheus
+}
+
 # The job scheduler (pg_cron + pg_net's stand-in); it calls the gateway, whenever that is up.
 start_scheduler() { start_deno scheduler "$SCHEDULER_PORT" scripts/stack/scheduler.ts --port "$SCHEDULER_PORT"; }
 
 cmd_up() {
-  local gateway=1 scheduler=1
+  local gateway=1 extras=1
   for arg in "$@"; do
     [ "$arg" = --no-gateway ] && gateway=0
-    [ "$arg" = --no-scheduler ] && scheduler=0
+    # The bench's stacks: no scheduler, Prometheus or dashboard adding load to what it measures.
+    [ "$arg" = --bare ] && extras=0
   done
   ensure_deps
   mkdir -p "$STACK_DIR" "$LOGS"
@@ -266,7 +306,11 @@ cmd_up() {
   start_redis
   start_deno bridge "$REDIS_REST_PORT" scripts/stack/upstash-bridge.ts
   [ $gateway = 1 ] && start_deno gateway "$API_PORT" scripts/stack/gateway.ts --port "$API_PORT"
-  [ $scheduler = 1 ] && start_scheduler
+  if [ $extras = 1 ]; then
+    start_scheduler
+    start_prometheus
+    start_deno dashboard "$DASHBOARD_PORT" scripts/stack/dashboard.ts --port "$DASHBOARD_PORT"
+  fi
   log "up: env in $ENV_FILE"
 }
 
@@ -282,6 +326,8 @@ stop_pid() { # pidfile name
 
 cmd_down() {
   [ -d "$STACK_DIR" ] || return 0
+  stop_pid "$STACK_DIR/dashboard.pid" dashboard
+  stop_pid "$STACK_DIR/prometheus.pid" prometheus
   stop_pid "$STACK_DIR/scheduler.pid" scheduler
   stop_pid "$STACK_DIR/gateway.pid" gateway
   stop_pid "$STACK_DIR/bridge.pid" bridge
@@ -301,7 +347,7 @@ cmd_down() {
 
 cmd_status() {
   local rc=0 name
-  for name in gateway scheduler bridge redis; do
+  for name in gateway scheduler prometheus dashboard bridge redis; do
     if alive "$STACK_DIR/$name.pid"; then echo "$name: running (pid $(cat "$STACK_DIR/$name.pid"))"
     else echo "$name: stopped"; rc=1; fi
   done
@@ -335,7 +381,9 @@ cmd_start() {
     bridge) start_deno bridge "$REDIS_REST_PORT" scripts/stack/upstash-bridge.ts ;;
     gateway) start_deno gateway "$API_PORT" scripts/stack/gateway.ts --port "$API_PORT" ;;
     scheduler) start_scheduler ;;
-    *) die "usage: $0 start postgres|pgbouncer|redis|bridge|gateway|scheduler" ;;
+    prometheus) start_prometheus ;;
+    dashboard) start_deno dashboard "$DASHBOARD_PORT" scripts/stack/dashboard.ts --port "$DASHBOARD_PORT" ;;
+    *) die "usage: $0 start postgres|pgbouncer|redis|bridge|gateway|scheduler|prometheus|dashboard" ;;
   esac
 }
 
@@ -348,5 +396,5 @@ case "${1:-}" in
   status) cmd_status ;;
   reset) cmd_reset ;;
   env) cat "$ENV_FILE" ;;
-  *) echo "usage: $0 up [--no-gateway] [--no-scheduler] | down | status | reset | env | start <part>" >&2; exit 2 ;;
+  *) echo "usage: $0 up [--no-gateway] [--bare] | down | status | reset | env | start <part>" >&2; exit 2 ;;
 esac

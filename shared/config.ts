@@ -37,6 +37,24 @@ export interface Config {
   outbox: { replayIntervalMs: number };
   rateLimit: RateLimitConfig;
   jobs: JobsConfig;
+  metrics: MetricsConfig;
+  sentry: SentryConfig;
+}
+
+/** Error reports to Sentry (shared/observe/sentry.ts); without a DSN nothing is sent. */
+export interface SentryConfig {
+  dsn?: string;
+  environment: string;
+  release?: string;
+}
+
+/** Metrics across isolates (shared/observe) and who may read them. */
+export interface MetricsConfig {
+  enabled: boolean;
+  /** How often an isolate adds its counts to the totals in Redis. */
+  flushMs: number;
+  /** A bearer token Prometheus may scrape `/ops/metrics` with (besides an admin JWT). */
+  token?: string;
 }
 
 /** The job worker, its handlers and where their output goes (docs/jobs.md). */
@@ -163,6 +181,12 @@ const Env = z.object({
   ),
   SUPABASE_URL: url,
   SUPABASE_SERVICE_ROLE_KEY: text,
+  METRICS_DISABLED: flag,
+  METRICS_FLUSH_MS: number(100, true),
+  METRICS_TOKEN: text.pipe(z.string().min(24, "must be at least 24 characters").optional()),
+  SENTRY_DSN: url,
+  SENTRY_ENVIRONMENT: text,
+  SENTRY_RELEASE: text,
 });
 
 /** Rules across variables, checked on the raw values so they are reported with the rest. */
@@ -279,6 +303,16 @@ export function parseConfig(
         supabaseUrl: e.SUPABASE_URL ? new URL(e.SUPABASE_URL) : undefined,
         serviceKey: e.SUPABASE_SERVICE_ROLE_KEY,
       },
+    },
+    metrics: {
+      enabled: !e.METRICS_DISABLED,
+      flushMs: e.METRICS_FLUSH_MS ?? 5_000,
+      token: e.METRICS_TOKEN,
+    },
+    sentry: {
+      dsn: e.SENTRY_DSN,
+      environment: e.SENTRY_ENVIRONMENT ?? "local",
+      release: e.SENTRY_RELEASE,
     },
   };
 }

@@ -10,6 +10,8 @@ export interface RequestContext {
   readonly requestId: string;
   /** `performance.now()` value past which the request answers 504 and its database work stops. */
   readonly deadline: number;
+  /** Milliseconds spent in database transactions so far (the request log's `db_ms`). */
+  dbMs?: number;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -17,6 +17,7 @@
  */
 import { config } from "../config.ts";
 import { cache } from "./index.ts";
+import { background } from "../background.ts";
 import { runWithContext } from "../context.ts";
 import { asServiceRole, type TxOptions } from "../db/index.ts";
 import { sqlLiteral } from "../db/tx.ts";
@@ -130,7 +131,8 @@ export function startOutboxReplayer(): void {
   if (timer !== undefined || !cache.hasL2) return;
   cache.superviseL2();
   const every = interval();
-  const tick = async () => {
+  const tick = () => background(round).then(schedule);
+  const round = async () => {
     try {
       if (cache.l2State === "open") {
         if (await cache.tryLock("outbox-replay", every * 0.75, true) !== "unavailable") {
@@ -144,7 +146,6 @@ export function startOutboxReplayer(): void {
     } catch {
       // Database or Redis unavailable: the rows wait for the next round.
     }
-    schedule();
   };
   const schedule = () => {
     timer = setTimeout(tick, every * (0.75 + Math.random() * 0.5));

@@ -15,7 +15,7 @@
  */
 import type postgres from "postgres";
 import { AppError, forbidden } from "../errors.ts";
-import { remainingMs } from "../context.ts";
+import { currentContext, remainingMs } from "../context.ts";
 import { config } from "../config.ts";
 import { DB_DEFAULTS, type DbOptions } from "./options.ts";
 import { type PoolStats } from "./gate.ts";
@@ -101,12 +101,19 @@ export function createDb(options: DbOptions): Db {
     if (!Number.isInteger(statementTimeoutMs) || statementTimeoutMs < 0) {
       throw new Error("statementTimeoutMs must be an integer ≥ 0");
     }
-    return pool.run(opening, work, {
+    const context = currentContext();
+    const started = performance.now();
+    const running = pool.run(opening, work, {
       ...txOptions,
       // 0 means "no statement timeout", as in Postgres; the deadline still applies.
       statementTimeoutMs: statementTimeoutMs === 0 ? Infinity : statementTimeoutMs,
-      deadline: performance.now() + remainingMs(),
+      deadline: started + remainingMs(),
     });
+    if (!context) return running;
+    // Wall time in transactions (waiting for a connection included), for the request log.
+    const count = () => context.dbMs = (context.dbMs ?? 0) + performance.now() - started;
+    running.then(count, count);
+    return running;
   };
   const timeoutSetting = (ms: number) => String(ms === Infinity ? 0 : ms);
 

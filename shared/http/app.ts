@@ -14,7 +14,8 @@ import { startOutboxReplayer } from "../cache/outbox.ts";
 import type { AppEnv } from "./env.ts";
 import { escapedErrors, installGuard } from "./guard.ts";
 import { rateLimiter } from "./ratelimit.ts";
-import { envelope, loadStats, logRequest, requestIdOf } from "./envelope.ts";
+import { envelope, finished, loadStats, requestIdOf } from "./envelope.ts";
+import { flushStats, startMetricsFlush } from "../observe/flush.ts";
 import { replay, replayStats } from "./replay.ts";
 import { errorResponse, issuesToDetails } from "./respond.ts";
 import { jsonResponse, route } from "./route.ts";
@@ -34,20 +35,29 @@ const authenticateCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
  */
 export function createApp(
   name: string,
-  options: { version?: string; requestTimeoutMs?: number } = {},
+  options: {
+    version?: string;
+    requestTimeoutMs?: number;
+    /**
+     * Paths (below `/<name>`) that check their caller themselves, e.g. `/metrics`, which a
+     * Prometheus scrape token may read as well as an admin JWT.
+     */
+    selfAuthenticated?: readonly string[];
+  } = {},
 ): App {
   installGuard();
   startOutboxReplayer();
   // Every request's end-to-end deadline (`REQUEST_TIMEOUT_MS`, default 10 s — far under the Edge
   // wall clock of 150 s): past it the client gets 504 `timeout` and its database work is stopped.
   const requestTimeoutMs = options.requestTimeoutMs ?? config.http.requestTimeoutMs;
+  const selfAuthenticated = new Set((options.selfAuthenticated ?? []).map((p) => `/${name}${p}`));
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw validationFailed(issuesToDetails(result.error));
     },
   }).basePath(`/${name}`) as unknown as App;
 
-  app.use("*", envelope(requestTimeoutMs, config.http.maxInFlight));
+  app.use("*", envelope(name, requestTimeoutMs, config.http.maxInFlight));
   app.onError((err, c) => errorResponse(err, c.get("requestId") ?? crypto.randomUUID()));
   app.notFound((c) =>
     errorResponse(
@@ -70,6 +80,7 @@ export function createApp(
   app.use("*", async (c, next) => {
     const path = c.req.path;
     if (path === `/${name}/health` || path === `/${name}/openapi.json`) return await next();
+    if (selfAuthenticated.has(path)) return await next();
     if (c.req.method === "OPTIONS") return await next();
     return await authenticateCaller(c, next);
   });
@@ -91,21 +102,21 @@ export function createApp(
         rateLimit: rateLimiter.stats,
         replay: replayStats(),
         load: loadStats(),
+        metrics: flushStats(),
       }, 200),
   );
+  startMetricsFlush(name);
   const routed = app.fetch;
-  app.fetch = (request, env, context) => replayed(request) ?? routed(request, env, context);
+  app.fetch = (request, env, context) => replayed(name, request) ?? routed(request, env, context);
   return app;
 }
 
 /** A repeat of a replayable cached read (shared/http/replay.ts), with its per-request headers. */
-function replayed(request: Request): Response | undefined {
-  return replay(request, (started) => {
+function replayed(fn: string, request: Request): Response | undefined {
+  return replay(request, (started, route) => {
     const requestId = requestIdOf(request.headers.get("x-request-id") ?? undefined);
     const total = performance.now() - started;
-    if (config.http.logRequests) {
-      logRequest(requestId, request.method, new URL(request.url).pathname, 200, total);
-    }
+    finished({ requestId, fn, method: "GET", route, status: 200, ms: total, cache: "l1" });
     return [["x-request-id", requestId], ["server-timing", `replay;dur=${total.toFixed(1)}`]];
   });
 }
@@ -117,4 +128,5 @@ const Stats = z.object({
   rateLimit: z.unknown(),
   replay: z.unknown(),
   load: z.unknown(),
+  metrics: z.unknown(),
 }).openapi("Stats");

@@ -8,7 +8,9 @@
  */
 import type { Context, MiddlewareHandler, Next } from "hono";
 import { config } from "../config.ts";
-import { runWithContext } from "../context.ts";
+import { type RequestContext, runWithContext } from "../context.ts";
+import { recordRequest } from "../observe/metrics.ts";
+import { routeTemplate } from "../observe/route.ts";
 import { overloaded, timedOut } from "../errors.ts";
 import type { AppEnv } from "./env.ts";
 import { keepForReplay } from "./replay.ts";
@@ -16,6 +18,7 @@ import { errorResponse } from "./respond.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 const LOG_REQUESTS = config.http.logRequests;
+const METRICS = config.metrics.enabled;
 
 /** Browsers may call from any origin; auth is a bearer token, never a cookie. */
 const CORS = {
@@ -42,21 +45,39 @@ export function requestIdOf(incoming: string | undefined): string {
   return incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
 }
 
-/** One line per request; the path only: query strings may carry an IC number searched for. */
-export function logRequest(
-  requestId: string,
-  method: string,
-  path: string,
-  status: number,
-  ms: number,
-) {
+/** What the request log line and the request metric know of a finished request. */
+export interface FinishedRequest {
+  requestId: string;
+  fn: string;
+  method: string;
+  /** The route template (`/projects/{id}`), never the path: paths hold ids. */
+  route: string;
+  status: number;
+  ms: number;
+  /** `x-cache` of a cached read. */
+  cache?: string | null;
+  dbMs?: number;
+}
+
+const round1 = (ms: number) => Math.round(ms * 10) / 10;
+
+/**
+ * Counts a finished request (shared/observe/metrics.ts) and writes its one log line: JSON with
+ * the route template only — no path, no query string (it may carry an IC number searched for),
+ * no body, no user data.
+ */
+export function finished(r: FinishedRequest): void {
+  if (METRICS) recordRequest(r.fn, r.method, r.route, r.status, r.ms / 1000);
   if (!LOG_REQUESTS) return;
   console.log(JSON.stringify({
-    request_id: requestId,
-    method,
-    path,
-    status,
-    ms: Math.round(ms * 10) / 10,
+    request_id: r.requestId,
+    function: r.fn,
+    method: r.method,
+    route: r.route,
+    status: r.status,
+    ms: round1(r.ms),
+    ...(r.cache ? { cache: r.cache } : {}),
+    ...(r.dbMs !== undefined ? { db_ms: round1(r.dbMs) } : {}),
   }));
 }
 
@@ -66,7 +87,11 @@ export function logRequest(
  * queue behind it into the deadline, so it answers 503 `overloaded` + `Retry-After: 1` at once
  * and the client (or another isolate) retries — overload costs a fast refusal, never a hang.
  */
-export function envelope(requestTimeoutMs: number, maxInFlight: number): MiddlewareHandler<AppEnv> {
+export function envelope(
+  fn: string,
+  requestTimeoutMs: number,
+  maxInFlight: number,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const requestId = requestIdOf(c.req.header("x-request-id"));
     if (c.req.method === "OPTIONS") {
@@ -75,13 +100,17 @@ export function envelope(requestTimeoutMs: number, maxInFlight: number): Middlew
     c.set("requestId", requestId);
     c.set("timings", {});
     const started = performance.now();
+    const context: RequestContext = {
+      requestId,
+      deadline: started + requestTimeoutMs,
+    };
     if (load.inFlight >= maxInFlight) {
       load.shed++;
       c.res = errorResponse(overloaded(), requestId);
     } else {
       load.peakInFlight = Math.max(load.peakInFlight, ++load.inFlight);
       try {
-        await withDeadline(c, next, requestId, requestTimeoutMs);
+        await withDeadline(c, next, context, requestTimeoutMs);
       } finally {
         load.inFlight--;
       }
@@ -100,8 +129,18 @@ export function envelope(requestTimeoutMs: number, maxInFlight: number): Middlew
       // A response with immutable headers (e.g. passed through from fetch): copy it once.
       for (const [name, value] of Object.entries(headers)) c.header(name, value);
     }
-    if (c.get("replay")) await keepForReplay(c);
-    logRequest(requestId, c.req.method, c.req.path, c.res.status, total);
+    const route = routeTemplate(c);
+    if (c.get("replay")) await keepForReplay(c, route);
+    finished({
+      requestId,
+      fn,
+      method: c.req.method,
+      route,
+      status: c.res.status,
+      ms: total,
+      cache: c.res.headers.get("x-cache"),
+      dbMs: context.dbMs,
+    });
   };
 }
 
@@ -109,12 +148,12 @@ export function envelope(requestTimeoutMs: number, maxInFlight: number): Middlew
 async function withDeadline(
   c: Context<AppEnv>,
   next: Next,
-  requestId: string,
+  context: RequestContext,
   timeoutMs: number,
 ): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = performance.now() + timeoutMs;
-  const handled = runWithContext({ requestId, deadline }, next);
+  const requestId = context.requestId;
+  const handled = runWithContext(context, next);
   const expired = new Promise<"expired">((done) => {
     timer = setTimeout(() => done("expired"), timeoutMs);
   });

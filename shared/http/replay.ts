@@ -19,6 +19,8 @@ import type { CheckAgain } from "../cache/authorized.ts";
 import type { AppEnv } from "./env.ts";
 
 interface Replay {
+  /** The route template, for the request's metric and log line. */
+  readonly route: string;
   readonly roles: readonly AppRole[];
   readonly again: readonly CheckAgain[];
   readonly body: string;
@@ -52,7 +54,7 @@ export interface ReplaySource {
 }
 
 /** Keeps the answer `c` just built, if its route and its service allow a replay. */
-export async function keepForReplay(c: Context<AppEnv>): Promise<void> {
+export async function keepForReplay(c: Context<AppEnv>, route: string): Promise<void> {
   const source = c.get("replay");
   if (!source?.again || source.reads !== 1 || c.res.status !== 200 || c.req.method !== "GET") {
     return;
@@ -67,6 +69,7 @@ export async function keepForReplay(c: Context<AppEnv>): Promise<void> {
   });
   const body = await c.res.clone().text();
   replays.set(replayKey(authorization, c.req.url), {
+    route,
     roles: source.roles,
     again: source.again,
     body,
@@ -77,7 +80,7 @@ export async function keepForReplay(c: Context<AppEnv>): Promise<void> {
 /** The replayed answer to `request`, or undefined when the full route must answer it. */
 export function replay(
   request: Request,
-  perRequest: (started: number) => [string, string][],
+  perRequest: (started: number, route: string) => [string, string][],
 ): Response | undefined {
   if (request.method !== "GET") return undefined;
   const authorization = request.headers.get("authorization");
@@ -96,7 +99,9 @@ export function replay(
     }
   }
   served++;
-  return new Response(kept.body, { headers: [...kept.headers, ...perRequest(started)] });
+  return new Response(kept.body, {
+    headers: [...kept.headers, ...perRequest(started, kept.route)],
+  });
 }
 
 /** Replay counters of this isolate (in `/stats`). */

@@ -1,0 +1,37 @@
+/**
+ * Work that runs after (or between) responses: the metrics flush, the invalidation outbox
+ * replay. On hosted Supabase an isolate may be suspended as soon as no request is open, and only
+ * promises handed to `EdgeRuntime.waitUntil(...)` are let finish; elsewhere (the local stack,
+ * tests) a plain promise runs anyway. Either way a failure is the work's own business: it never
+ * becomes an unhandled rejection.
+ */
+interface EdgeRuntimeGlobal {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+const edge = (globalThis as { EdgeRuntime?: EdgeRuntimeGlobal }).EdgeRuntime;
+
+/** Runs `work` in the background, kept alive by the runtime where it can be. */
+export function background(work: () => Promise<unknown>): Promise<void> {
+  const running = work().then(() => undefined, () => undefined);
+  edge?.waitUntil(running);
+  return running;
+}
+
+/** Whether the runtime is Supabase's Edge Runtime (it has `EdgeRuntime.waitUntil`). */
+export const onEdgeRuntime = edge !== undefined;
+
+/**
+ * Runs `fn` when the isolate is about to end (`beforeunload` in Supabase's Edge Runtime and in
+ * Deno, `unload` as well), once.
+ */
+export function beforeShutdown(fn: () => Promise<unknown>): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    background(fn);
+  };
+  globalThis.addEventListener("beforeunload", once);
+  globalThis.addEventListener("unload", once);
+}
