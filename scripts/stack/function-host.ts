@@ -19,12 +19,28 @@ if (!entrypoint || !Number.isInteger(port) || port <= 0) {
   Deno.exit(2);
 }
 
+/**
+ * Ends the instance the way the edge runtime ends an isolate: a `beforeunload` event first, so
+ * background work (the last metrics flush) can start, a short grace for it, then exit.
+ */
+let ending = false;
+async function end(): Promise<never> {
+  if (!ending) {
+    ending = true;
+    globalThis.dispatchEvent(new Event("beforeunload"));
+    await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_GRACE_MS));
+  }
+  Deno.exit(0);
+}
+const SHUTDOWN_GRACE_MS = 1_000;
+Deno.addSignalListener("SIGTERM", end);
+
 // The gateway keeps our stdin open for as long as it lives; EOF means it is gone (even by
 // SIGKILL), so exit instead of lingering as an orphan holding a port.
 (async () => {
   const buffer = new Uint8Array(64);
   while ((await Deno.stdin.read(buffer)) !== null) { /* nothing is ever sent */ }
-  Deno.exit(0);
+  await end();
 })();
 
 const realServe = Deno.serve.bind(Deno);
