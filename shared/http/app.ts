@@ -16,6 +16,8 @@ import { escapedErrors, installGuard } from "./guard.ts";
 import { rateLimiter } from "./ratelimit.ts";
 import { envelope, finished, loadStats, requestIdOf } from "./envelope.ts";
 import { flushStats, startMetricsFlush } from "../observe/flush.ts";
+import { routeTemplate } from "../observe/route.ts";
+import { captureUnexpected } from "../observe/sentry.ts";
 import { replay, replayStats } from "./replay.ts";
 import { errorResponse, issuesToDetails } from "./respond.ts";
 import { jsonResponse, route } from "./route.ts";
@@ -58,7 +60,22 @@ export function createApp(
   }).basePath(`/${name}`) as unknown as App;
 
   app.use("*", envelope(name, requestTimeoutMs, config.http.maxInFlight));
-  app.onError((err, c) => errorResponse(err, c.get("requestId") ?? crypto.randomUUID()));
+  // The one error handler. An error that is not ours (a bug, not a refusal) goes to Sentry too,
+  // flushed before the response leaves: the isolate may be recycled right after.
+  app.onError(async (err, c) => {
+    const requestId = c.get("requestId") ?? crypto.randomUUID();
+    const response = errorResponse(err, requestId);
+    if (response.status === 500 && !(err instanceof AppError)) {
+      await captureUnexpected(err, {
+        requestId,
+        fn: name,
+        route: routeTemplate(c),
+        method: c.req.method,
+        userId: c.get("user")?.id,
+      });
+    }
+    return response;
+  });
   app.notFound((c) =>
     errorResponse(
       new AppError("route_not_found", `No route ${c.req.method} ${c.req.path}`),

@@ -6,6 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { AppError, validationFailed } from "../errors.ts";
+import { scrubString } from "../observe/scrub.ts";
 
 /** Turns zod issues into `{ "field.path": "message" }` for the error's `details`. */
 export function issuesToDetails(error: z.ZodError): Record<string, string> {
@@ -30,7 +31,9 @@ export function errorResponse(err: unknown, requestId: string): Response {
     // Hono raises these for malformed JSON bodies and similar client faults.
     appError = new AppError("bad_request", err.message || "Malformed request");
   } else {
-    console.error(JSON.stringify({ level: "error", request_id: requestId, error: String(err) }));
+    console.error(
+      JSON.stringify({ level: "error", request_id: requestId, error: scrubString(String(err)) }),
+    );
     appError = new AppError("internal_error", "Something went wrong; quote the request id");
   }
   if (appError.status >= 500 && appError.cause) {
@@ -38,7 +41,7 @@ export function errorResponse(err: unknown, requestId: string): Response {
       level: "error",
       request_id: requestId,
       code: appError.code,
-      cause: String(appError.cause),
+      cause: scrubString(String(appError.cause)),
     }));
   }
   const headers = new Headers({

@@ -15,7 +15,7 @@ function appWith(timeoutMs: number, maxInFlight: number) {
   let release!: () => void;
   const gate = new Promise<void>((done) => release = done);
   const app = new Hono<AppEnv>();
-  app.use("*", envelope(timeoutMs, maxInFlight));
+  app.use("*", envelope("unit", timeoutMs, maxInFlight));
   app.onError((err, c) => errorResponse(err, c.get("requestId")));
   app.get("/wait", async (c) => {
     await gate;
