@@ -124,7 +124,8 @@ async function drain(every: number, supervised: boolean): Promise<void> {
  * Starts this isolate's replayer (idempotent; nothing without Redis). It also supervises L2's
  * recovery: after an outage the breaker stays open (reads go to the database) until a round
  * finds Redis answering and has replayed the outbox into it, so this isolate never reads
- * entries that missed an invalidation. The timer never keeps a process alive on its own, and a
+ * entries that missed an invalidation. Each round runs in `background()` (EdgeRuntime.waitUntil
+ * on hosted Supabase). The timer never keeps a process alive on its own, and a
  * failed round simply waits for the next.
  */
 export function startOutboxReplayer(): void {
