@@ -96,7 +96,7 @@ ensure_deps() {
 write_env() {
   local keys metrics_token
   # The scrape token survives `up` after `up` (Prometheus's config holds it too).
-  metrics_token=$(sed -n 's/^METRICS_TOKEN=//p' "$ENV_FILE" 2>/dev/null)
+  metrics_token=$(sed -n 's/^METRICS_TOKEN=//p' "$ENV_FILE" 2>/dev/null || true)
   [ -n "$metrics_token" ] || metrics_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
   keys=$(JWT_SECRET="$JWT_SECRET" "$DENO" run -A "$ROOT/scripts/stack/keys.ts" env)
   cat >"$ENV_FILE" <<ENV
