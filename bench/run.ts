@@ -9,7 +9,8 @@
  * scripts/bench.sh). The harness starts its own gateways (bench/config.toml: hello, pgselect and
  * the four functions), one per cache mode, so each mode's function processes get their own env.
  * Before any load: the L1 peer, then the job queue beside pg-boss (bench/jobs/run.ts, a process
- * of its own on the primary stack's Postgres).
+ * of its own on the primary stack's Postgres). Last, on the small seed: the metrics-overhead pair
+ * (bench/lib/metrics.ts), the cached read direct with metrics on and METRICS_DISABLED=1.
  * Exits non-zero when the harness breaks (wrk missing, a scenario with no requests, a gateway
  * that never comes up, a job lost or drained twice) — never because a target is missed.
  */
@@ -20,6 +21,8 @@ import { describeMachine } from "./lib/machine.ts";
 import { toMarkdown } from "./lib/markdown.ts";
 import { runJobs } from "./lib/jobs.ts";
 import { jobsTargets } from "./lib/jobs-targets.ts";
+import { runMetricsOverhead } from "./lib/metrics.ts";
+import { metricsTargets } from "./lib/metrics-targets.ts";
 import { runPeer } from "./lib/peer.ts";
 import { ROOT } from "./lib/procs.ts";
 import { benchReports, type ReportPair } from "./lib/reports.ts";
@@ -114,6 +117,7 @@ async function main(): Promise<number> {
   let reportPairs: ReportPair[] = [];
   let peer: Results["peer"] = null;
   let jobs: Results["jobs"] = null;
+  let metricsOverhead: Results["metricsOverhead"] = null;
   try {
     // First, while nothing else runs: it is a CPU-bound loop in one process.
     peer = await runPeer(session);
@@ -125,6 +129,10 @@ async function main(): Promise<number> {
     reportPairs = await reports(session, primary);
     for (const other of [small, xlarge]) if (other) await scale(session, other);
     if (!small && !xlarge) notes.push(`Scale: only the ${primary.seed} seed was measured.`);
+    // The metrics' cost, on the small seed (the quick run's primary, the full run's scale stack).
+    const smallStack = small ?? (primary.seed === "small" ? primary : undefined);
+    if (smallStack) metricsOverhead = await runMetricsOverhead(session, smallStack);
+    else notes.push("Metrics overhead: not measured (no small-seed stack in this run).");
     if (!quick && !xlarge) {
       notes.push(
         Deno.env.get("BENCH_SKIP_XLARGE") === "1"
@@ -156,8 +164,14 @@ async function main(): Promise<number> {
     scale: computeScale(scenarios),
     peer,
     jobs,
-    // The issue's twelve, then the job queue's three against pg-boss (bench/lib/jobs-targets.ts).
-    targets: [...computeTargets(scenarios, reportPairs, primary.seed, peer), ...jobsTargets(jobs)],
+    metricsOverhead,
+    // The issue's twelve, then the job queue's three against pg-boss (bench/lib/jobs-targets.ts),
+    // then the metrics' cost on the cached read (bench/lib/metrics-targets.ts).
+    targets: [
+      ...computeTargets(scenarios, reportPairs, primary.seed, peer),
+      ...jobsTargets(jobs),
+      ...metricsTargets(metricsOverhead),
+    ],
     notes: [...notes, ...failures.map((f) => `HARNESS FAILURE: ${f}`)],
     wallClockS: (performance.now() - started) / 1000,
   };

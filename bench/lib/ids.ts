@@ -10,6 +10,9 @@ export const IDS = {
   /** A read sent straight to the function's process, past the gateway. */
   direct: (what: string, mode: string, c: number, seed: string) =>
     `direct/${what}/${mode}/c${c}@${seed}`,
+  /** One round of the metrics-overhead pair: the cached read direct, metrics on or off. */
+  metrics: (mode: "on" | "off", round: number, seed: string) =>
+    `direct/project/l1/c50/metrics-${mode}/r${round}@${seed}`,
   mix: (mode: string, c: number, seed: string) => `mix/${mode}/c${c}@${seed}`,
   think: (seed: string) => `think/mix/l1/c1000@${seed}`,
   soak: (seed: string) => `soak/mix/l1/c1000@${seed}`,

@@ -90,6 +90,34 @@ function jobsSection(results: Results): string[] {
   return lines;
 }
 
+/** The metrics-overhead pair: every run in the order run, and the harness checks. */
+function metricsSection(results: Results): string[] {
+  const m = results.metricsOverhead;
+  if (!m) return [];
+  const lines = [
+    `## Metrics overhead (cached GET project direct, c=${m.connections}, ${m.seed} seed)`,
+    "",
+  ];
+  lines.push("| # | mode | req/s | p50 ms | p99 ms | requests | not 200 |");
+  lines.push("|--:|---|--:|--:|--:|--:|--:|");
+  m.rounds.forEach((r, i) => {
+    const mode = r.mode === "on" ? "metrics on" : "METRICS_DISABLED=1";
+    lines.push(
+      `| ${i + 1} | ${mode} | ${int(r.rps)} | ${n(r.p50Ms, 2)} | ${n(r.p99Ms, 2)} | ` +
+        `${int(r.requests)} | ${r.errors} |`,
+    );
+  });
+  lines.push("");
+  const failed = m.checks.filter((c) => !c.ok);
+  lines.push(
+    `Medians: on ${int(m.on.rps)} req/s, off ${int(m.off.rps)} req/s. Setup: ${cell(m.setup)}. ` +
+      `Checks: ${m.checks.length - failed.length} of ${m.checks.length} passed (` +
+      m.checks.map((c) => `${c.name}: ${c.detail}`).join("; ") + ").",
+  );
+  lines.push("");
+  return lines;
+}
+
 /** Renders the whole report. */
 export function toMarkdown(results: Results): string {
   const m = results.machine;
@@ -148,6 +176,7 @@ export function toMarkdown(results: Results): string {
     lines.push("");
   }
   lines.push(...jobsSection(results));
+  lines.push(...metricsSection(results));
   lines.push("## Scenarios");
   lines.push("");
   lines.push(

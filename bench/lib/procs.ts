@@ -99,19 +99,21 @@ export async function startDeno(options: {
 }
 
 /**
- * A gateway of our own over bench/config.toml, its functions running with `env` (the stack env
- * plus cache flags). The gateway itself waits (up to 60 s) for its functions before it listens;
- * `notReady` lists those still down then — their requests will fail and show as errors.
+ * A gateway of our own over `configPath` (default bench/config.toml), its functions running with
+ * `env` (the stack env plus cache flags). The gateway itself waits (up to 60 s) for its functions
+ * before it listens; `notReady` lists those still down then — their requests will fail and show
+ * as errors.
  */
 export async function startGateway(
   name: string,
   env: Record<string, string>,
   logDir: string,
+  configPath = `${ROOT}/bench/config.toml`,
 ): Promise<Service & { notReady: string[] }> {
   const service = await startDeno({
     name: `gateway-${name}`,
     script: `${ROOT}/scripts/stack/gateway.ts`,
-    args: (port) => ["--config", `${ROOT}/bench/config.toml`, "--port", String(port)],
+    args: (port) => ["--config", configPath, "--port", String(port)],
     env: { FUNCTION_INSTANCES: "1", ...env },
     logDir,
     readyPath: "/health",

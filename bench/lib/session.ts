@@ -68,7 +68,8 @@ export class Session {
     console.error(`[bench ${clock}] ${line}`);
   }
 
-  async measure(spec: MeasureSpec, stack: Stack) {
+  /** Runs one scenario and records it; returns it, or undefined when it failed (recorded). */
+  async measure(spec: MeasureSpec, stack: Stack): Promise<ScenarioResult | undefined> {
     const { config } = this;
     this.step++;
     const step = this.step;
@@ -90,9 +91,11 @@ export class Session {
           (result.db ? `, ${result.db.queriesPerReq.toFixed(3)} queries/req` : "") +
           (result.cache?.hitRate != null ? `, hit ${result.cache.hitRate.toFixed(1)} %` : ""),
       );
+      return result;
     } catch (error) {
       this.failures.push(`${spec.id}: ${error instanceof Error ? error.message : error}`);
       this.progress(`${step} ${spec.id}: HARNESS FAILURE ${error}`);
+      return undefined;
     }
   }
 
@@ -121,7 +124,8 @@ export class Session {
   }
 }
 
-function gatewayEnv(stack: Stack, mode: CacheMode): Record<string, string> {
+/** The env of a bench gateway's functions in cache mode `mode` (the stack's, request logs off). */
+export function gatewayEnv(stack: Stack, mode: CacheMode): Record<string, string> {
   return {
     ...stack.env,
     // One JSON line per request piped into a log file would be measured as handler cost; the

@@ -154,6 +154,7 @@ function barsPanel(scenarios: ScenarioResult[], top: number): { svg: string; hei
     ceiling: "#7f7f7f",
     read: "#1f77b4",
     direct: "#17becf",
+    metrics: "#bcbd22",
     mix: "#d62728",
     think: "#2ca02c",
     scale: "#9467bd",

@@ -18,7 +18,8 @@ export interface ScenarioResult extends WrkResult {
     | "sweep-mix"
     | "think"
     | "soak"
-    | "scale";
+    | "scale"
+    | "metrics";
   title: string;
   /** What wrk talked to: the bare server, a gateway, the Upstash bridge. */
   via: "direct" | "gateway" | "bridge";
@@ -108,6 +109,42 @@ export interface JobsResult {
   wallClockS: number;
 }
 
+/** One measured run of the metrics-overhead pair (bench/lib/metrics.ts), in the order run. */
+export interface MetricsOverheadRound {
+  mode: "on" | "off";
+  /** Scenario id (its row in `scenarios`). */
+  id: string;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  /** Responses other than 200, plus timeouts and socket errors. */
+  errors: number;
+}
+
+/**
+ * The cached GET project sent straight to one projects process with metrics on and to another
+ * with METRICS_DISABLED=1 (nothing else differs), in alternating rounds on the same warm cache.
+ */
+export interface MetricsOverheadResult {
+  seed: string;
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  quick: boolean;
+  /** Every run, in the order run (pairs alternate which mode goes first). */
+  rounds: MetricsOverheadRound[];
+  /** Median req/s of each mode's rounds, and those rounds' figures in the order run. */
+  on: { rps: number; rounds: number[] };
+  off: { rps: number; rounds: number[] };
+  /** `metrics.flushes` of each process's `/projects/stats` after the rounds. */
+  flushes: { on: number | null; off: number | null };
+  /** Harness checks: both modes answered only 200s, the on process flushed, the off one never. */
+  checks: { name: string; ok: boolean; detail: string }[];
+  /** How the two processes were started. */
+  setup: string;
+}
+
 /** "How cost grows": p50 of the same reads on each seed. */
 export interface ScaleTable {
   seeds: string[];
@@ -143,6 +180,8 @@ export interface Results {
   peer: PeerResult | null;
   /** Absent in results files written before the job-queue benchmark existed. */
   jobs?: JobsResult | null;
+  /** Absent in results files written before the metrics-overhead pair existed. */
+  metricsOverhead?: MetricsOverheadResult | null;
   targets: Target[];
   notes: string[];
   wallClockS: number;

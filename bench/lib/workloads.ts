@@ -89,7 +89,7 @@ export async function measureDirect(session: Session, stack: Stack, gw: Service,
 }
 
 /** The loopback port of a ready process of `fn` (scripts/stack/gateway.ts /health). */
-async function functionPort(gw: Service, fn: string): Promise<number | undefined> {
+export async function functionPort(gw: Service, fn: string): Promise<number | undefined> {
   const health = await (await fetch(`${gw.url}/health`)).json() as {
     functions?: Record<string, { ports?: number[] }>;
   };
