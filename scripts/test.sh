@@ -16,7 +16,9 @@ export PROMETHEUS_PORT=${TEST_PROMETHEUS_PORT:-25391} DASHBOARD_PORT=${TEST_DASH
 export NO_COLOR=1
 DENO="$ROOT/node_modules/.bin/deno"
 
-[ -x "$DENO" ] || npm install --no-audit --no-fund --loglevel=error >/dev/null || { echo "npm install failed"; exit 1; }
+# Deno, and playwright-core for the browser step (package.json devDependencies).
+{ [ -x "$DENO" ] && [ -d "$ROOT/node_modules/playwright-core" ]; } ||
+  npm install --no-audit --no-fund --loglevel=error >/dev/null || { echo "npm install failed"; exit 1; }
 
 passed=0
 failed=0
@@ -77,6 +79,11 @@ echo "== seed (small)"
 echo "== deno test tests/integration tests/e2e"
 "$DENO" test -A --no-check tests/integration tests/e2e 2>&1 | tee /tmp/crew-deno-test.log
 count_deno "deno test" "${PIPESTATUS[0]}" /tmp/crew-deno-test.log
+
+# The ops dashboard in headless chromium (Node + playwright-core); writes docs/dashboard.png.
+echo "== browser (dashboard)"
+node --test --test-reporter=spec --test-timeout=180000 tests/browser/dashboard.test.mjs
+record "browser dashboard" $?
 
 echo "== pg_prove supabase/tests"
 PGPASSWORD=postgres pg_prove -v -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres supabase/tests/*.sql \

@@ -187,13 +187,13 @@ export function exposition(totals: Totals, db: Health, top: Statement[]): string
   gauge(
     "crew_cron_job_failures_24h",
     "pg_cron runs that failed in the last 24 hours.",
-    db.cron.map((j) => `crew_cron_job_failures_24h{job="${escape(j.job)}"} ${j.failures_24h}`),
+    db.cron.map((j) => `crew_cron_job_failures_24h{cron_job="${escape(j.job)}"} ${j.failures_24h}`),
   );
   gauge(
     "crew_cron_job_last_success_age_seconds",
     "Seconds since a pg_cron job last succeeded.",
     db.cron.filter((j) => j.last_success_at).map((j) =>
-      `crew_cron_job_last_success_age_seconds{job="${escape(j.job)}"} ${
+      `crew_cron_job_last_success_age_seconds{cron_job="${escape(j.job)}"} ${
         Math.round((Date.now() - Date.parse(j.last_success_at!)) / 1000)
       }`
     ),
