@@ -10,7 +10,7 @@
 #
 # The job-queue benchmark beside pg-boss (bench/jobs/run.ts) runs inside bench/run.ts on the
 # primary stack (small with --quick: a few hundred jobs, checks that every job is drained once).
-# BENCH_SKIP_JOBS=1 leaves it out; BENCH_JOBS_WORKER=local|stack picks our latency worker.
+# BENCH_SKIP_JOBS=1 leaves it out.
 #
 # BENCH_USE_RUNNING_STACK=1: use the stack whose env is already exported (SUPABASE_URL,
 # DB_DIRECT_URL, ...) — as scripts/test.sh does — and leave it running. BENCH_SEED names its
