@@ -52,7 +52,7 @@ count_deno() { # name rc log: adds a deno test run's own pass/fail counts
 echo "== static checks"
 "$DENO" fmt --check >/tmp/crew-fmt.log 2>&1; rc=$?; [ $rc = 0 ] || tail -30 /tmp/crew-fmt.log; record "deno fmt --check" $rc
 "$DENO" lint; record "deno lint" $?
-"$DENO" check functions/ shared/ scripts/ tests/ bench/ examples/; record "deno check" $?
+"$DENO" check functions/ shared/ scripts/ tests/ bench/ examples/ client/; record "deno check" $?
 
 # The unit tier first and on its own: no stack, no stack env (a unit test that touched the
 # network would fail, not pass against a running service).

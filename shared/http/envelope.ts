@@ -24,7 +24,7 @@ const METRICS = config.metrics.enabled;
 const CORS = {
   "access-control-allow-origin": "*",
   "access-control-expose-headers":
-    "x-request-id, x-cache, server-timing, retry-after, etag, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy",
+    "x-request-id, x-cache, server-timing, retry-after, etag, idempotent-replayed, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy",
 };
 const CORS_PREFLIGHT = {
   "access-control-allow-headers":
