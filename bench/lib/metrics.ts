@@ -15,7 +15,7 @@
  * with no traffic to report, is noise). Restarting one set between rounds would instead start
  * each round on a cold L1 and a cold JIT and pay a gateway start per round.
  *
- * Full run: 3 pairs (BENCH_METRICS_ROUNDS), alternating which mode goes first (on off, off on,
+ * Full run: 5 pairs (BENCH_METRICS_ROUNDS), alternating which mode goes first (on off, off on,
  * on off), each run after the usual warm-up. Quick: one pair of 1 s runs, a smoke check only.
  * Either way the harness checks that both modes answered nothing but 200s and that the on
  * process flushed (`/projects/stats` → metrics.flushes > 0) while the off one never did: a
@@ -109,7 +109,7 @@ export async function runMetricsOverhead(
   stack: Stack,
 ): Promise<MetricsOverheadResult | null> {
   const { quick, config } = session;
-  const pairs = quick ? 1 : Math.max(1, Number(Deno.env.get("BENCH_METRICS_ROUNDS") || 3));
+  const pairs = quick ? 1 : Math.max(1, Number(Deno.env.get("BENCH_METRICS_ROUNDS") || 5));
   const durationS = quick ? 1 : config.durationS;
   const warmupS = quick ? 1 : config.warmupS;
   session.progress(
