@@ -6,6 +6,7 @@
 import { createClient } from "@supabase/supabase-js";
 import { config } from "../config.ts";
 import { asServiceRole } from "../db/index.ts";
+import { sha256Hex } from "../hash.ts";
 
 export interface StoredFile {
   bytes: Uint8Array;
@@ -17,11 +18,6 @@ export interface FileStore {
   put(path: string, bytes: Uint8Array, contentType: string): Promise<void>;
   /** The file, or null when there is none. */
   get(path: string): Promise<StoredFile | null>;
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** `private.stored_files`: the bytes in a bytea column, next to their hash. */

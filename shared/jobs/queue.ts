@@ -87,11 +87,6 @@ const toClaimed = (r: JobRow): ClaimedJob => ({
 const CLAIM_COLUMNS = "id, queue, payload, attempts, max_attempts, visibility_timeout_s, claim, " +
   "progress, created_by, created_at";
 
-/** Claims up to `qty` due jobs of `queues` (all when omitted). */
-export async function read(qty: number, queues?: readonly string[]): Promise<ClaimedJob[]> {
-  return (await claimAfter([], qty, queues)).claimed;
-}
-
 /**
  * Completes the finished attempts `done` and claims the next batch, in ONE transaction and one
  * round trip: both statements carry their values as literals (parameters would make postgres.js
@@ -116,13 +111,17 @@ export async function claimAfter(
       }))))
     }::jsonb) as id`
     : undefined;
-  const [completed, claimed] = await asServiceRole(
+  // Only the statements there is something for: no claim for completeMany (qty 0), no
+  // completion before the first claim. Both parameterless, so they travel in one round trip.
+  const results = await asServiceRole(
     "jobs claim",
     (tx) =>
-      completeSql
-        ? [tx.unsafe(completeSql), tx.unsafe(claimSql)]
-        : [tx.unsafe("select null::uuid as id, false as ok where false"), tx.unsafe(claimSql)],
+      [completeSql, qty > 0 ? claimSql : undefined]
+        .filter((q): q is string => q !== undefined)
+        .map((q) => tx.unsafe(q)),
   );
+  const completed = completeSql ? results.shift()! : [];
+  const claimed = qty > 0 ? results.shift()! : [];
   return {
     claimed: (claimed as unknown as JobRow[]).map(toClaimed),
     held: new Set(

@@ -39,6 +39,8 @@ export function metricKeys(namespace = config.cache.namespace ?? "crew") {
     counters: `${base}:c`,
     isolates: `${base}:isolates`,
     gauges: (isolate: string) => `${base}:g:${isolate}`,
+    history: `${base}:history`,
+    historyLock: `${base}:history-lock`,
   };
 }
 

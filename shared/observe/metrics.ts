@@ -46,6 +46,7 @@ let requests = new Map<string, HistogramDelta>();
 let droppedSeries = 0;
 
 const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
+const requestKey = (method: string, route: string, cls: string) => `${method} ${route} ${cls}`;
 
 /** Records one request: `route` is the template (`/projects/{id}`), never the path. */
 export function recordRequest(
@@ -56,7 +57,7 @@ export function recordRequest(
   seconds: number,
 ): void {
   const cls = statusClass(status);
-  const key = `${method} ${route} ${cls}`;
+  const key = requestKey(method, route, cls);
   let series = requests.get(key);
   if (!series) {
     if (requests.size >= MAX_SERIES) {
@@ -90,7 +91,7 @@ export function takeRequests(): { series: HistogramDelta[]; dropped: number } {
 export function restoreRequests(taken: { series: HistogramDelta[]; dropped: number }): void {
   for (const old of taken.series) {
     const l = old.labels;
-    const key = `${l.http_request_method} ${l.http_route} ${l.status_class}`;
+    const key = requestKey(l.http_request_method, l.http_route, l.status_class);
     const now = requests.get(key);
     if (!now) {
       requests.set(key, old);

@@ -93,18 +93,18 @@ function snapshot(at: string, totals: Totals, rows: RequestRow[]) {
 async function keepHistory(entry: unknown): Promise<void> {
   const client = metricsRedis();
   if (!client) return;
-  const base = metricKeys().counters.replace(/:c$/, "");
+  const keys = metricKeys();
   // One snapshot per interval, whoever reads first.
-  const fresh = await client.set(`${base}:history-lock`, "1", { nx: true, ex: HISTORY_EVERY_S });
+  const fresh = await client.set(keys.historyLock, "1", { nx: true, ex: HISTORY_EVERY_S });
   if (fresh !== "OK") return;
   await client.pipeline()
-    .lpush(`${base}:history`, JSON.stringify(entry))
-    .ltrim(`${base}:history`, 0, HISTORY_LENGTH - 1)
+    .lpush(keys.history, JSON.stringify(entry))
+    .ltrim(keys.history, 0, HISTORY_LENGTH - 1)
     .exec();
 }
 
-/** The figures as JSON (GET /ops/overview). */
-export async function overview(minMeanMs = 100) {
+/** What both endpoints read (and the snapshot every read may keep). */
+async function gather(minMeanMs: number) {
   const at = new Date().toISOString();
   const [totals, db, stmts] = await Promise.all([
     readTotals(),
@@ -113,6 +113,12 @@ export async function overview(minMeanMs = 100) {
   ]);
   const requests = requestRows(totals);
   await keepHistory(snapshot(at, totals, requests)).catch(() => undefined);
+  return { at, totals, db, stmts, requests };
+}
+
+/** The figures as JSON (GET /ops/overview). */
+export async function overview(minMeanMs = 100) {
+  const { at, totals, db, stmts, requests } = await gather(minMeanMs);
   return {
     at,
     aggregated: totals.aggregated,
@@ -129,9 +135,7 @@ export async function overview(minMeanMs = 100) {
 
 /** The Prometheus text (GET /ops/metrics). */
 export async function metricsText(): Promise<string> {
-  const [totals, db, stmts] = await Promise.all([readTotals(), health(), statements(100, 10)]);
-  await keepHistory(snapshot(new Date().toISOString(), totals, requestRows(totals)))
-    .catch(() => undefined);
+  const { totals, db, stmts } = await gather(100);
   return exposition(totals, db, stmts.top);
 }
 
@@ -139,7 +143,6 @@ export async function metricsText(): Promise<string> {
 export async function history(): Promise<unknown[]> {
   const client = metricsRedis();
   if (!client) return [];
-  const base = metricKeys().counters.replace(/:c$/, "");
-  const rows = await client.lrange(`${base}:history`, 0, HISTORY_LENGTH - 1);
+  const rows = await client.lrange(metricKeys().history, 0, HISTORY_LENGTH - 1);
   return rows.map((r) => (typeof r === "string" ? JSON.parse(r) : r)).reverse();
 }

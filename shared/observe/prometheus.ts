@@ -105,52 +105,30 @@ export function exposition(totals: Totals, db: Health, top: Statement[]): string
   }
   const gauge = (name: string, help: string, lines: string[]) =>
     out.push(...family(name, "gauge", help, lines));
-  const perFunction = (pick: (g: FunctionGauges) => number) =>
-    [...totals.gauges].sort(([a], [b]) => a.localeCompare(b))
-      .map(([fn, g]) => `{function="${escape(fn)}"} ${num(pick(g))}`);
-  gauge(
-    "crew_isolates",
-    "Isolates that flushed within three intervals.",
-    perFunction((g) => g.isolates).map((l) => `crew_isolates${l}`),
-  );
-  gauge(
-    "crew_db_pool_active",
-    "Pooled connections in use.",
-    perFunction((g) => g.pool_active).map((l) => `crew_db_pool_active${l}`),
-  );
-  gauge(
-    "crew_db_pool_max",
-    "Pooled connections allowed.",
-    perFunction((g) => g.pool_max).map((l) => `crew_db_pool_max${l}`),
-  );
-  gauge(
+  // One line per function: the live isolates' gauges, summed.
+  const perFunction = (name: string, help: string, pick: (g: FunctionGauges) => number) =>
+    gauge(
+      name,
+      help,
+      [...totals.gauges].sort(([a], [b]) => a.localeCompare(b))
+        .map(([fn, g]) => `${name}{function="${escape(fn)}"} ${num(pick(g))}`),
+    );
+  perFunction("crew_isolates", "Isolates that flushed within three intervals.", (g) => g.isolates);
+  perFunction("crew_db_pool_active", "Pooled connections in use.", (g) => g.pool_active);
+  perFunction("crew_db_pool_max", "Pooled connections allowed.", (g) => g.pool_max);
+  perFunction(
     "crew_db_pool_utilization_ratio",
     "In use ÷ allowed, over the live isolates.",
-    perFunction((g) => g.pool_max ? g.pool_active / g.pool_max : 0).map((l) =>
-      `crew_db_pool_utilization_ratio${l}`
-    ),
+    (g) => g.pool_max ? g.pool_active / g.pool_max : 0,
   );
-  gauge(
-    "crew_db_pool_waiting",
-    "Borrowers waiting for a connection.",
-    perFunction((g) => g.pool_waiting).map((l) => `crew_db_pool_waiting${l}`),
-  );
-  gauge(
-    "crew_http_in_flight",
-    "Requests in flight.",
-    perFunction((g) => g.in_flight).map((l) => `crew_http_in_flight${l}`),
-  );
-  gauge(
+  perFunction("crew_db_pool_waiting", "Borrowers waiting for a connection.", (g) => g.pool_waiting);
+  perFunction("crew_http_in_flight", "Requests in flight.", (g) => g.in_flight);
+  perFunction(
     "crew_cache_breaker_open",
     "Isolates whose Redis circuit breaker is open.",
-    perFunction((g) => g.breaker_open).map((l) => `crew_cache_breaker_open${l}`),
+    (g) => g.breaker_open,
   );
-  gauge(
-    "crew_cache_l1_entries",
-    "Entries in the isolates' L1 caches.",
-    perFunction((g) => g.l1_entries).map((l) => `crew_cache_l1_entries${l}`),
-  );
-
+  perFunction("crew_cache_l1_entries", "Entries in the isolates' L1 caches.", (g) => g.l1_entries);
   const q = db.queues;
   gauge(
     "crew_jobs_queued",

@@ -10,6 +10,8 @@
  * summed by Postgres. The checksum is the SHA-256 (hex) of the D lines joined by CRLF, so a bank
  * or a reviewer can confirm that no line was changed, dropped or added.
  */
+import { sha256Hex } from "../../hash.ts";
+
 export interface BankLine {
   line_no: number;
   payment_id: string;
@@ -35,11 +37,6 @@ export function csvField(value: string | number): string {
 }
 
 const row = (fields: (string | number)[]) => fields.map(csvField).join(",");
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** The file's text and its checksum; the same lines always give the same bytes. */
 export async function bankFileCsv(

@@ -17,6 +17,7 @@
  * service path (`asServiceRole`), switching to the caller's role for the business statements.
  */
 import { AppError } from "../../errors.ts";
+import { sha256Hex } from "../../hash.ts";
 import type { Tx } from "../../db/index.ts";
 import { jsonb } from "../../db/rows.ts";
 
@@ -49,10 +50,8 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** Hex SHA-256 of the canonical JSON of `value` (the stored `request_hash`). */
-export async function requestHash(value: unknown): Promise<string> {
-  const bytes = new TextEncoder().encode(canonicalJson(value));
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+export function requestHash(value: unknown): Promise<string> {
+  return sha256Hex(canonicalJson(value));
 }
 
 /** The error for a key sent again with a different body (or by a different user). */

@@ -17,7 +17,7 @@ import { checkpoint, send } from "../../jobs/queue.ts";
 import { type JobRun, Permanent, Yielded } from "../../jobs/worker.ts";
 import type { AppRole } from "../../auth.ts";
 import { type PayrollResult, runPayroll } from "./payroll.ts";
-import { payrollStepSql } from "./queries.ts";
+import { payrollProjectSql, payrollSizeSql, payrollStepSql } from "./queries.ts";
 import type { PayrollInput } from "./types.ts";
 
 /** How a payroll request is answered: the result now, or a job to follow. */
@@ -65,11 +65,10 @@ export async function requestPayroll(
     }
   }
   // Refused now rather than as a failed job: a project the caller cannot see, or cancelled.
-  const [[project]] = await asUser(caller.claims, (tx) => [
-    tx<{ status: string }[]>`
-      select status from public.projects
-       where id = ${input.project_id}::uuid and deleted_at is null`,
-  ]);
+  const [[project]] = await asUser(
+    caller.claims,
+    (tx) => [payrollProjectSql(tx, input.project_id)],
+  );
   if (!project) throw notFound("Project");
   if (project.status === "cancelled") throw unprocessable("The project is cancelled");
   // The job is the only write, so it needs no business transaction; clients never get
@@ -82,11 +81,6 @@ export async function requestPayroll(
     }));
   return { kind: "queued", jobId };
 }
-
-const payrollSizeSql = (tx: import("../../db/index.ts").Tx, projectId: string) =>
-  tx<{ n: number }[]>`
-    select count(*)::int as n from public.project_staff
-     where project_id = ${projectId}::uuid and status in ('confirmed', 'completed')`;
 
 /** The job's caller, rebuilt from auth.users: the role it has NOW, or a permanent failure. */
 async function callerOf(userId: string): Promise<Caller> {

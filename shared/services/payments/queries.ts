@@ -219,6 +219,13 @@ export function payrollLinesSql(tx: Tx, input: PayrollInput, slice: PayrollSlice
      order by s.candidate_id`;
 }
 
+/** How many assignments a payroll run of the project pays (the async threshold counts them). */
+export function payrollSizeSql(tx: Tx, projectId: string) {
+  return tx<{ n: number }[]>`
+    select count(*)::int as n from public.project_staff
+     where project_id = ${projectId}::uuid and status in ('confirmed', 'completed')`;
+}
+
 /** A run over part of a project's assignments: candidates in (after, upTo], by id. */
 export interface PayrollSlice {
   after?: string | null;
