@@ -96,6 +96,13 @@ passed=$((passed + p)); failed=$((failed + f))
 results+=("pg_prove: $p passed, $f failed")
 [ "$rc" != 0 ] && [ "$f" = 0 ] && record "pg_prove exit code" "$rc"
 
+# Supabase's own security and performance lints (what the dashboard's Advisors show): none at
+# warn or above (docs/security.md).
+echo "== supabase db advisors --level warn"
+"$ROOT/node_modules/.bin/supabase" db advisors --level warn --fail-on warn \
+  --db-url "postgresql://postgres:${DB_PASSWORD:-postgres}@127.0.0.1:$DB_PORT/postgres"
+record "supabase db advisors (no warning)" $?
+
 echo "== bench --quick (harness smoke check, no timing assertions)"
 BENCH_USE_RUNNING_STACK=1 bash scripts/bench.sh --quick; record "bench --quick" $?
 

@@ -5,6 +5,7 @@
  * is MV vs live.
  */
 import postgres from "postgres";
+import { DB_ROLE } from "../../shared/db/index.ts";
 
 export interface Timing {
   iterations: number;
@@ -69,7 +70,7 @@ export async function benchReports(options: {
     const started = performance.now();
     const rows = await sql.begin(async (tx) => {
       await tx`select set_config('request.jwt.claims', ${claims}, true),
-                      set_config('role', 'authenticated', true),
+                      set_config('role', ${DB_ROLE.authenticated}, true),
                       set_config('statement_timeout', '120s', true)`;
       return await call(tx);
     });

@@ -3,8 +3,10 @@
  * db-pool.ts), behind the transaction pooler (Supavisor on hosted projects, pgbouncer locally),
  * so `prepare: false` and every setting is transaction-local. All access goes through two doors:
  *
- * - `asUser(claims, work)` — runs as `authenticated`/`anon` with the caller's JWT claims, so RLS
- *   applies. The normal path for anything a client asked for.
+ * - `asUser(claims, work)` — runs as `functions_user` (a signed-in caller) or `anon` with the
+ *   caller's JWT claims, so RLS applies. The normal path for anything a client asked for.
+ *   `functions_user` is the database role the Data API cannot assume (docs/security.md): the
+ *   claims still say `"role": "authenticated"`, only the transaction's role differs.
  * - `asServiceRole(reason, work)` — runs as the pool's login role, which bypasses RLS. Greppable
  *   on purpose; `reason` shows up in `pg_stat_activity` while the transaction opens.
  *
@@ -34,6 +36,17 @@ export { toAppError } from "./errors.ts";
 export type RequestRole = "authenticated" | "anon";
 
 /**
+ * The database role a request's transaction runs as, by the JWT role it carries. A signed-in
+ * caller runs as `functions_user`, not `authenticated`: every business privilege and policy is
+ * granted to it, and PostgREST (which only assumes roles granted to `authenticator`) cannot
+ * switch to it — so the Data API can do nothing the functions do not (docs/security.md).
+ */
+export const DB_ROLE: Readonly<Record<RequestRole, string>> = {
+  authenticated: "functions_user",
+  anon: "anon",
+};
+
+/**
  * Verified JWT claims (shared/auth.ts) with the role the transaction assumes. Only `role` is
  * read here; all of them reach SQL via `auth.jwt()`.
  */
@@ -43,7 +56,8 @@ export type Claims = JwtClaims & { role: RequestRole };
 export interface Db {
   /**
    * Runs `work` in one transaction as the caller: `request.jwt.claims` = `claims`, role
-   * `authenticated` or `anon` (anything else is refused with 403 before touching the database),
+   * `DB_ROLE[claims.role]` (anything but `authenticated` / `anon` is refused with 403 before
+   * touching the database),
    * `statement_timeout` — all `set local`, so nothing outlives the transaction on the pooled
    * connection. Inside a request, the request's deadline bounds it all (see `Pool.run`).
    *
@@ -134,7 +148,7 @@ export function createDb(options: DbOptions): Db {
         (timeoutMs) =>
           openingStatement(txOptions, [
             ["request.jwt.claims", claimsJson],
-            ["role", role],
+            ["role", DB_ROLE[role]],
             ["statement_timeout", timeoutSetting(timeoutMs)],
           ]),
         work,

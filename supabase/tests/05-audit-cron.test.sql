@@ -40,10 +40,11 @@ select is_empty($$select 1 from activity_logs
 create table tests.audit_probe (id uuid primary key, ic_number text, account_number text, note text);
 create trigger audit_probe after insert on tests.audit_probe
   for each row execute function public.tg_audit('audit_probe');
-insert into tests.audit_probe values (gen_random_uuid(), '900101145678', '1234', 'kept');
+insert into tests.audit_probe values (gen_random_uuid(), '900101145678', '5550001234', 'kept');
 select is((select after from activity_logs where entity = 'audit_probe'),
-  jsonb_build_object('id', (select id from tests.audit_probe), 'note', 'kept'),
-  'personal-data columns are stripped from logged rows');
+  jsonb_build_object('id', (select id from tests.audit_probe), 'note', 'kept',
+                     'ic_number', '[redacted]', 'account_number', '****1234'),
+  'personal-data columns are masked in logged rows (an account number to its last 4 digits)');
 
 select tests.act_as('crew');
 select is_empty('select 1 from activity_logs', 'crew cannot read the activity log');

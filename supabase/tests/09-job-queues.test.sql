@@ -462,7 +462,7 @@ reset role;
 -- A forged role claim at the top level is not app_metadata.
 select set_config('request.jwt.claims', json_build_object('sub', tests.id('crew'),
   'role', 'admin')::text, true);
-set local role authenticated;
+set local role functions_user;
 select is_empty($$select * from queue.job_status(tests.id('JOB'))$$,
   'job_status: a top-level role claim does not make an admin');
 reset role;
@@ -474,39 +474,40 @@ reset role;
 -- ------------------------------------------------------------------ privileges
 select tests.act_as('crew');
 select throws_ok($$select queue.send('t_status')$$, '42501', null,
-  'authenticated cannot execute queue.send');
+  'a caller cannot execute queue.send');
 select throws_ok($$select * from queue.read(1)$$, '42501', null,
-  'authenticated cannot execute queue.read');
+  'a caller cannot execute queue.read');
 select throws_ok($$select queue.complete(tests.id('JOB'), null)$$, '42501', null,
-  'authenticated cannot execute queue.complete');
+  'a caller cannot execute queue.complete');
 select throws_ok($$select queue.retry(tests.id('JOB'))$$, '42501', null,
-  'authenticated cannot execute queue.retry');
-select throws_ok('select 1 from queue.jobs', '42501', null, 'authenticated cannot select queue.jobs');
+  'a caller cannot execute queue.retry');
+select throws_ok('select 1 from queue.jobs', '42501', null, 'a caller cannot select queue.jobs');
 select throws_ok('select 1 from queue.archive', '42501', null,
-  'authenticated cannot select queue.archive');
+  'a caller cannot select queue.archive');
 select throws_ok('select 1 from queue.queues', '42501', null,
-  'authenticated cannot select queue.queues');
+  'a caller cannot select queue.queues');
 select throws_ok('select 1 from private.bank_files', '42501', null,
-  'authenticated cannot select private.bank_files');
+  'a caller cannot select private.bank_files');
 select throws_ok('select 1 from private.bank_file_payments', '42501', null,
-  'authenticated cannot select private.bank_file_payments');
+  'a caller cannot select private.bank_file_payments');
 select throws_ok('select 1 from private.stored_files', '42501', null,
-  'authenticated cannot select private.stored_files');
+  'a caller cannot select private.stored_files');
 select throws_ok('select 1 from private.notifications_sent', '42501', null,
-  'authenticated cannot select private.notifications_sent');
+  'a caller cannot select private.notifications_sent');
 select throws_ok($$update queue.jobs set state = 'dead'$$, '42501', null,
-  'authenticated cannot update queue.jobs');
+  'a caller cannot update queue.jobs');
 reset role;
 
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p
    where p.pronamespace = 'queue'::regnamespace
      and (has_function_privilege('anon', p.oid, 'execute')
-          or (has_function_privilege('authenticated', p.oid, 'execute')
+          or has_function_privilege('authenticated', p.oid, 'execute')
+          or (has_function_privilege('functions_user', p.oid, 'execute')
               and p.oid <> 'queue.job_status(uuid)'::regprocedure))
-$$, 'no queue function but job_status is executable by authenticated, none by anon');
-select ok(has_function_privilege('authenticated', 'queue.job_status(uuid)', 'execute'),
-  'authenticated may execute queue.job_status');
+$$, 'no queue function but job_status is executable by functions_user, none by anon or authenticated');
+select ok(has_function_privilege('functions_user', 'queue.job_status(uuid)', 'execute'),
+  'functions_user may execute queue.job_status');
 select is_empty($$
   select c.oid::regclass::text from pg_class c
    where (c.relnamespace = 'queue'::regnamespace
@@ -514,10 +515,10 @@ select is_empty($$
                        'private.stored_files'::regclass, 'private.notifications_sent'::regclass))
      and c.relkind in ('r', 'p')
      and (has_table_privilege('anon', c.oid, 'select,insert,update,delete,truncate,references,trigger')
-          or has_table_privilege('authenticated', c.oid,
+          or has_table_privilege('functions_user', c.oid,
                                  'select,insert,update,delete,truncate,references,trigger')
           or not c.relrowsecurity)
-$$, 'queue and file/notification tables: RLS on, no privilege for anon or authenticated');
+$$, 'queue and file/notification tables: RLS on, no privilege for anon, authenticated or functions_user');
 select is_empty($$
   select p.oid::regprocedure::text from pg_proc p
    where p.pronamespace = 'queue'::regnamespace

@@ -18,7 +18,7 @@
  */
 import { AppError } from "../../errors.ts";
 import { sha256Hex } from "../../hash.ts";
-import type { Tx } from "../../db/index.ts";
+import { DB_ROLE, type Tx } from "../../db/index.ts";
 import { jsonb } from "../../db/rows.ts";
 
 /** A response recorded under a key. */
@@ -129,13 +129,13 @@ export async function storeResponse<T>(
 }
 
 /**
- * Runs the following statements of this transaction as the caller: role `authenticated` (RLS
+ * Runs the following statements of this transaction as the caller: role `functions_user` (RLS
  * applies) and the caller's JWT claims (auth.uid() for defaults, triggers and the audit log).
  * Transaction-local, like everything `asUser` sets.
  */
 export async function actAsCaller(tx: Tx, claims: Record<string, unknown>): Promise<void> {
   await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
-                  set_config('role', 'authenticated', true)`;
+                  set_config('role', ${DB_ROLE.authenticated}, true)`;
 }
 
 /** Back to the pool's login role (the service path) for the idempotency bookkeeping. */

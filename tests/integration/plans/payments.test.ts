@@ -35,7 +35,7 @@ import {
   storePayrollResponsesSql,
   transitionSql,
 } from "../../../shared/services/payments/queries.ts";
-import type { Tx } from "../../../shared/db/index.ts";
+import { DB_ROLE, type Tx } from "../../../shared/db/index.ts";
 import { insertPayment, makeWorld } from "../../e2e/payments/fixtures.ts";
 
 const BIG = /^(projects|candidates|project_staff|payments|expense_claims|activity_logs)/;
@@ -76,7 +76,7 @@ async function checkPlan(
     await tx`set local enable_seqscan = off`;
     if (claims) {
       await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
-                      set_config('role', 'authenticated', true)`;
+                      set_config('role', ${DB_ROLE.authenticated}, true)`;
     }
     const [row] = await tx`explain (format json) ${build(tx as unknown as Tx)}`;
     return (row["QUERY PLAN"] as { Plan: PlanNode }[])[0].Plan;

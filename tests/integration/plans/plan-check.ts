@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type postgres from "postgres";
 import { db } from "../../helpers/client.ts";
+import { DB_ROLE } from "../../../shared/db/index.ts";
 
 const BIG = /^(projects|candidates|project_staff|payments|expense_claims|activity_logs)/;
 
@@ -50,7 +51,7 @@ export async function checkPlan(
     await tx`set local enable_seqscan = off`;
     if (claims) {
       await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
-                      set_config('role', 'authenticated', true)`;
+                      set_config('role', ${DB_ROLE.authenticated}, true)`;
     }
     const [row] = await tx`explain (format json) ${build(tx as unknown as postgres.Sql)}`;
     return (row["QUERY PLAN"] as { Plan: PlanNode }[])[0].Plan;

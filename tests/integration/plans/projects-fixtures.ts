@@ -14,6 +14,7 @@ import assert from "node:assert/strict";
 import type { Sql } from "postgres";
 import { db, DEMO } from "../../helpers/client.ts";
 import type { ListFilters } from "../../../shared/services/projects/queries.ts";
+import { DB_ROLE } from "../../../shared/db/index.ts";
 
 const BIG = /^(projects|candidates|project_staff|payments.*|expense_claims|activity_logs.*)$/;
 
@@ -46,7 +47,7 @@ export async function explain(
   await db().begin(async (tx) => {
     const claims = { sub: USER[role], role: "authenticated", app_metadata: { role } };
     await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
-                    set_config('role', 'authenticated', true),
+                    set_config('role', ${DB_ROLE.authenticated}, true),
                     set_config('enable_seqscan', 'off', true),
                     set_config('enable_sort', ${sortOk ? "on" : "off"}, true)`;
     const [row] = await tx`explain (format json) ${build(tx as unknown as Sql) as never}`;
