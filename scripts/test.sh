@@ -100,7 +100,7 @@ results+=("pg_prove: $p passed, $f failed")
 # warn or above (docs/security.md).
 echo "== supabase db advisors --level warn"
 "$ROOT/node_modules/.bin/supabase" db advisors --level warn --fail-on warn \
-  --db-url "postgresql://postgres:${DB_PASSWORD:-postgres}@127.0.0.1:$DB_PORT/postgres"
+  --db-url "postgresql://postgres:${DB_PASSWORD:-postgres}@127.0.0.1:$DB_PORT/postgres?sslmode=disable"
 record "supabase db advisors (no warning)" $?
 
 echo "== bench --quick (harness smoke check, no timing assertions)"

@@ -13,7 +13,7 @@
  *  3. `storeResponse` records status + body in the same transaction, so a key row never exists
  *     without its response once committed. A failed request rolls the key back: a retry runs anew.
  *
- * The table has no RLS policy for `authenticated` on purpose: only this module touches it, on the
+ * The table has no RLS policy for `functions_user` on purpose: only this module touches it, on the
  * service path (`asServiceRole`), switching to the caller's role for the business statements.
  */
 import { AppError } from "../../errors.ts";

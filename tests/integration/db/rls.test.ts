@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { AppError } from "../../../shared/errors.ts";
-import type { Claims } from "../../../shared/db/index.ts";
+import { type Claims, DB_ROLE } from "../../../shared/db/index.ts";
 import {
   directUrl,
   poolerUrl,
@@ -46,7 +46,7 @@ Deno.test("asUser sees only the caller's rows; anon sees none", async () => {
     assert.deepEqual(await bodies(asBob), ["b1"]);
     assert.deepEqual(await bodies({ role: "anon" }), []);
     const [who] = await db.asUser(asBob, (tx) => tx`select current_user, auth.uid() as uid`);
-    assert.deepEqual({ ...who }, { current_user: "authenticated", uid: bob });
+    assert.deepEqual({ ...who }, { current_user: DB_ROLE.authenticated, uid: bob });
   } finally {
     await db.end();
   }
@@ -75,7 +75,7 @@ Deno.test("asUser leaves nothing on the pooled server connection, even after an 
                       current_setting('statement_timeout') as statement_timeout`,
           { statementTimeoutMs: 1234 },
         );
-        assert.equal(inside.current_user, "authenticated");
+        assert.equal(inside.current_user, DB_ROLE.authenticated);
         assert.equal(JSON.parse(inside.claims).sub, alice);
         assert.equal(inside.statement_timeout, "1234ms");
         const { pid, ...after } = await session();
