@@ -76,6 +76,14 @@ export LOG_REQUESTS=0
 echo "== seed (small)"
 "$DENO" run -A scripts/seed.ts --scale small; rc=$?; record "seed small" $rc
 
+# Supabase's own security and performance lints (what the dashboard's Advisors show) on the
+# pushed and seeded schema, before the tests add scratch schemas of their own: none at warn or
+# above (docs/security.md).
+echo "== supabase db advisors --level warn"
+"$ROOT/node_modules/.bin/supabase" db advisors --level warn --fail-on warn \
+  --db-url "postgresql://postgres:${DB_PASSWORD:-postgres}@127.0.0.1:$DB_PORT/postgres?sslmode=disable"
+record "supabase db advisors (no warning)" $?
+
 echo "== deno test tests/integration tests/e2e"
 "$DENO" test -A --no-check tests/integration tests/e2e 2>&1 | tee /tmp/crew-deno-test.log
 count_deno "deno test" "${PIPESTATUS[0]}" /tmp/crew-deno-test.log
@@ -95,13 +103,6 @@ f=$(grep -cE '^\s*not ok [0-9]' /tmp/crew-pgtap.log)
 passed=$((passed + p)); failed=$((failed + f))
 results+=("pg_prove: $p passed, $f failed")
 [ "$rc" != 0 ] && [ "$f" = 0 ] && record "pg_prove exit code" "$rc"
-
-# Supabase's own security and performance lints (what the dashboard's Advisors show): none at
-# warn or above (docs/security.md).
-echo "== supabase db advisors --level warn"
-"$ROOT/node_modules/.bin/supabase" db advisors --level warn --fail-on warn \
-  --db-url "postgresql://postgres:${DB_PASSWORD:-postgres}@127.0.0.1:$DB_PORT/postgres?sslmode=disable"
-record "supabase db advisors (no warning)" $?
 
 echo "== bench --quick (harness smoke check, no timing assertions)"
 BENCH_USE_RUNNING_STACK=1 bash scripts/bench.sh --quick; record "bench --quick" $?
