@@ -88,6 +88,7 @@ export async function invalidating<T>(
  * `supervised`: during an L2 outage, past the open breaker (see `startOutboxReplayer`).
  */
 export async function replayOutbox(supervised = false): Promise<number> {
+  await registerNamespace();
   const rows = await asServiceRole(
     "cache outbox replay",
     (tx) =>
@@ -106,6 +107,26 @@ export async function replayOutbox(supervised = false): Promise<number> {
     (tx) => tx`delete from private.cache_invalidations where id = any(${applied}::uuid[])`,
   );
   return applied.length;
+}
+
+/** How often a replaying isolate tells the database its namespace is live. */
+const REGISTER_EVERY_MS = 10 * 60_000;
+let registeredAt = -Infinity;
+
+/**
+ * Keeps this namespace in `private.cache_namespaces`, so writes that bypass the functions (an
+ * operator's SQL, the service-role key) get outbox rows the database writes for it: the
+ * candidates triggers of supabase/migrations/20261207000000_data_api_boundary.sql.
+ */
+async function registerNamespace(): Promise<void> {
+  if (performance.now() - registeredAt < REGISTER_EVERY_MS) return;
+  await asServiceRole(
+    "cache outbox namespace",
+    (tx) =>
+      tx`insert into private.cache_namespaces (namespace, seen_at) values (${cache.prefix}, now())
+         on conflict (namespace) do update set seen_at = excluded.seen_at`,
+  );
+  registeredAt = performance.now();
 }
 
 let timer: ReturnType<typeof setTimeout> | undefined;

@@ -90,6 +90,13 @@ export interface Db {
 
 const REASON = /^[A-Za-z0-9_.:\- ]{1,80}$/;
 
+/**
+ * Marks a transaction as the functions': they record their cache invalidations themselves
+ * (shared/cache/outbox.ts), so the database's own outbox triggers, which cover writes from
+ * anywhere else (an operator's SQL, the service-role key), skip it.
+ */
+const WRITER: [string, string] = ["app.writer", "functions"];
+
 /** Builds a pool. The module singleton (`getDb`) uses it with options from the environment. */
 export function createDb(options: DbOptions): Db {
   const max = options.max ?? DB_DEFAULTS.max;
@@ -150,6 +157,7 @@ export function createDb(options: DbOptions): Db {
             ["request.jwt.claims", claimsJson],
             ["role", DB_ROLE[role]],
             ["statement_timeout", timeoutSetting(timeoutMs)],
+            WRITER,
           ]),
         work,
         txOptions,
@@ -164,7 +172,7 @@ export function createDb(options: DbOptions): Db {
         (timeoutMs) =>
           openingStatement(
             txOptions,
-            [["statement_timeout", timeoutSetting(timeoutMs)]],
+            [["statement_timeout", timeoutSetting(timeoutMs)], WRITER],
             `/* service_role: ${reason} */ `,
           ),
         work,

@@ -211,30 +211,49 @@ drop trigger if exists trg_projects_actors on public.projects;
 create trigger trg_projects_actors before insert or update on public.projects
   for each row execute function public.tg_stamp_actors('projects');
 
--- Only an admin re-links a candidate to a login or changes an IC (the API's rule, now also the
--- database's): a manager's or crew member's transaction that would change either is refused.
--- Named to fire after trg_candidates_normalize_ic, so a reformatted but equal IC is no change.
-create or replace function public.tg_candidates_admin_fields()
+-- Which columns of a candidate a caller may change (the API's rule, now also the database's):
+-- an admin any; a manager any but the login link (`user_id`) and the IC; a crew member only their
+-- own phone, email and skills (the row itself by the policy below). Applies to a user's
+-- transaction (claims set); the service path, the seed and imports are not one. Named to fire
+-- after trg_candidates_normalize_ic, so a reformatted but equal IC is no change.
+create or replace function public.tg_candidates_guard_fields()
 returns trigger
 language plpgsql
 set search_path = ''
 as $$
+declare
+  c_self constant text[] := array['phone', 'email', 'skills', 'updated_at'];
+  v_role text := public.app_role();
 begin
-  if auth.uid() is not null and public.app_role() is distinct from 'admin'
-     and (new.user_id is distinct from old.user_id or new.ic_number is distinct from old.ic_number)
-  then
+  if auth.uid() is null or v_role = 'admin' then
+    return new;
+  end if;
+  if new.user_id is distinct from old.user_id or new.ic_number is distinct from old.ic_number then
     raise exception 'only an admin may change a candidate''s user_id or ic_number'
       using errcode = 'insufficient_privilege', constraint = 'candidates_admin_fields',
+            table = 'candidates', schema = 'public';
+  end if;
+  if v_role is distinct from 'manager' and (to_jsonb(new) - c_self) <> (to_jsonb(old) - c_self) then
+    raise exception 'a crew member may change only their phone, email and skills'
+      using errcode = 'insufficient_privilege', constraint = 'candidates_self_fields',
             table = 'candidates', schema = 'public';
   end if;
   return new;
 end
 $$;
-revoke all on function public.tg_candidates_admin_fields()
+revoke all on function public.tg_candidates_guard_fields()
   from public, anon, authenticated, functions_user;
 drop trigger if exists trg_candidates_restrict_admin_fields on public.candidates;
-create trigger trg_candidates_restrict_admin_fields before update on public.candidates
-  for each row execute function public.tg_candidates_admin_fields();
+drop trigger if exists trg_candidates_restrict_fields on public.candidates;
+create trigger trg_candidates_restrict_fields before update on public.candidates
+  for each row execute function public.tg_candidates_guard_fields();
+
+-- Crew edit their own contact fields as themselves (until now the functions did it on the
+-- service path, so the audit log could not say who). The trigger above limits the columns.
+drop policy if exists candidates_update_own on public.candidates;
+create policy candidates_update_own on public.candidates for update to functions_user
+  using ((select public.app_role()) = 'crew' and user_id = (select auth.uid()))
+  with check ((select public.app_role()) = 'crew' and user_id = (select auth.uid()));
 
 -- -------------------------------------------------------------------------------------
 -- Audit: candidates and bank accounts join payments, claims and assignments in
@@ -325,3 +344,99 @@ comment on table public.activity_logs is
   'expense_claims, project_staff, candidates and candidate_bank_accounts: who, when, which '
   'fields (before/after of the changed columns). IC numbers and holder names are recorded as '
   '"[redacted]", account numbers as their last 4 digits. Read by admin and finance.';
+
+-- -------------------------------------------------------------------------------------
+-- Writes that do not come through the functions (an operator with the service-role key or the
+-- SQL editor) still invalidate the cache: the database writes the outbox row itself, for every
+-- cache namespace that replayed recently (shared/cache/outbox.ts registers its namespace), with
+-- the tags shared/cache/keys.ts spells — `candidate:<id>` (the record, its bank details and
+-- detail parts), `candidates:list`, and `user:<id>:candidate` for a changed login link. The
+-- functions' own transactions say `app.writer = functions` and record their invalidation
+-- themselves (applied at once, not a replay later), so they are skipped here.
+-- -------------------------------------------------------------------------------------
+create table if not exists private.cache_namespaces (
+  namespace text primary key,
+  seen_at timestamptz not null default now()
+);
+comment on table private.cache_namespaces is
+  'Cache namespaces (CACHE_NAMESPACE + schema version) whose outbox replayers ran in the last day; '
+  'the database writes outbox rows for writes outside the functions once per namespace here.';
+alter table private.cache_namespaces enable row level security;
+revoke all on private.cache_namespaces from public, anon, authenticated, functions_user;
+grant select, insert, update, delete on private.cache_namespaces to service_role;
+
+create or replace function private.record_invalidation(p_tags text[])
+returns void
+language sql
+security definer
+set search_path = ''
+as $$
+  insert into private.cache_invalidations (id, namespace, tags)
+  select extensions.gen_random_uuid(), n.namespace, p_tags
+    from private.cache_namespaces n
+   where n.seen_at > now() - interval '1 day' and cardinality(p_tags) > 0
+$$;
+
+-- Statement-level: one outbox row per statement and namespace, however many rows it touched.
+-- Each branch reads only the transition tables its operation declares.
+create or replace function private.tg_outbox_candidates()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_key text := tg_argv[0];
+  v_tags text[];
+begin
+  if current_setting('app.writer', true) = 'functions' then
+    return null;
+  end if;
+  if tg_op = 'INSERT' then
+    execute format($q$select array_agg(distinct t) from (
+        select 'candidate:' || (to_jsonb(r) ->> %1$L) from new_rows r
+        union all select 'user:' || (to_jsonb(r) ->> 'user_id') || ':candidate' from new_rows r
+      ) x(t) where t is not null$q$, v_key) into v_tags;
+  elsif tg_op = 'UPDATE' then
+    execute format($q$select array_agg(distinct t) from (
+        select 'candidate:' || (to_jsonb(r) ->> %1$L) from new_rows r
+        union all select 'user:' || (to_jsonb(r) ->> 'user_id') || ':candidate' from new_rows r
+        union all select 'user:' || (to_jsonb(r) ->> 'user_id') || ':candidate' from old_rows r
+      ) x(t) where t is not null$q$, v_key) into v_tags;
+  else
+    execute format($q$select array_agg(distinct t) from (
+        select 'candidate:' || (to_jsonb(r) ->> %1$L) from old_rows r
+        union all select 'user:' || (to_jsonb(r) ->> 'user_id') || ':candidate' from old_rows r
+      ) x(t) where t is not null$q$, v_key) into v_tags;
+  end if;
+  if v_tags is not null then
+    perform private.record_invalidation(v_tags || array['candidates:list']);
+  end if;
+  return null;
+end
+$$;
+revoke all on function private.record_invalidation(text[]), private.tg_outbox_candidates()
+  from public, anon, authenticated, functions_user;
+
+do $$
+declare
+  v_table text;
+  v_key text;
+begin
+  foreach v_table in array array['candidates', 'candidate_bank_accounts'] loop
+    v_key := case v_table when 'candidates' then 'id' else 'candidate_id' end;
+    execute format('drop trigger if exists trg_%1$s_outbox_ins on public.%1$I', v_table);
+    execute format('drop trigger if exists trg_%1$s_outbox_upd on public.%1$I', v_table);
+    execute format('drop trigger if exists trg_%1$s_outbox_del on public.%1$I', v_table);
+    execute format('create trigger trg_%1$s_outbox_ins after insert on public.%1$I '
+                   'referencing new table as new_rows for each statement '
+                   'execute function private.tg_outbox_candidates(%2$L)', v_table, v_key);
+    execute format('create trigger trg_%1$s_outbox_upd after update on public.%1$I '
+                   'referencing old table as old_rows new table as new_rows for each statement '
+                   'execute function private.tg_outbox_candidates(%2$L)', v_table, v_key);
+    execute format('create trigger trg_%1$s_outbox_del after delete on public.%1$I '
+                   'referencing old table as old_rows for each statement '
+                   'execute function private.tg_outbox_candidates(%2$L)', v_table, v_key);
+  end loop;
+end
+$$;

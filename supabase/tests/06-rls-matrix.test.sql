@@ -119,8 +119,8 @@ reset role;
 select tests.act_as('crew');
 select throws_ok($$insert into candidates (full_name, ic_number) values ('Me Again', '960606-99-0006')$$,
   '42501', null, 'crew cannot create candidates');
-select is(tests.affected($$update candidates set status = 'active' where id = tests.id('K1')$$), 0,
-  'crew cannot edit their candidate record (status, IC)');
+select throws_ok($$update candidates set status = 'inactive' where id = tests.id('K1')$$, '42501',
+  null, 'crew cannot edit their candidate record beyond contact fields (status)');
 select is(tests.affected($$update candidate_bank_accounts set bank_name = 'RHB' where candidate_id = tests.id('K1')$$), 1,
   'crew update their own bank details');
 select is(tests.affected($$update candidate_bank_accounts set bank_name = 'RHB' where candidate_id = tests.id('K2')$$), 0,

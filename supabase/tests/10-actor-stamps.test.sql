@@ -2,7 +2,7 @@
 -- user's claims: the database writes who did it, whatever the statement sent (docs/security.md).
 begin;
 \ir fixtures/world.psql
-select plan(13);
+select plan(17);
 
 -- ---------------------------------------------------------------- payments
 select tests.act_as('finance');
@@ -72,7 +72,22 @@ select tests.act_as('admin');
 select lives_ok($$update candidates set ic_number = '920303-99-0004' where id = tests.id('K3')$$,
   'an admin may change an IC');
 reset role;
+select tests.act_as('crew');
+select is(tests.affected($$update candidates set phone = '0127777777', skills = '{rigging}'
+                           where id = tests.id('K1')$$), 1,
+  'crew edit their own phone and skills as themselves');
+select throws_ok($$update candidates set full_name = 'Someone Else' where id = tests.id('K1')$$,
+  '42501', null, 'crew cannot change other columns of their record (candidates_self_fields)');
+select is(tests.affected($$update candidates set phone = '0128888888' where id = tests.id('K2')$$),
+  0, 'crew cannot edit another candidate');
+reset role;
+select results_eq($$select actor_id, actor_role, after from activity_logs
+                     where entity = 'candidates' and entity_id = tests.id('K1')
+                       and action = 'update'$$,
+  $$values (tests.id('crew'), 'crew', '{"phone": "0127777777", "skills": ["rigging"]}'::jsonb)$$,
+  'the self-edit is audited with the crew member as actor');
 -- The service path (no claims: the seed, imports, operators) is not a user's transaction.
+select set_config('request.jwt.claims', '', true);
 select lives_ok($$update candidates set user_id = null where id = tests.id('K2')$$,
   'the service path may re-link');
 

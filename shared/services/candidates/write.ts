@@ -6,7 +6,7 @@
 import { cache, cacheKey } from "../../cache/index.ts";
 import { invalidating, type Invalidation } from "../../cache/outbox.ts";
 import type { Caller } from "../../caller.ts";
-import { asServiceRole, asUser } from "../../db/index.ts";
+import { asUser } from "../../db/index.ts";
 import { plain } from "../../db/rows.ts";
 import { forbidden, notFound, unprocessable } from "../../errors.ts";
 import {
@@ -73,8 +73,9 @@ export async function createCandidate(
 
 /**
  * Updates a candidate. Admin: any field. Manager: not the IC or the login link. Crew: only their
- * own phone, email and skills — RLS cannot limit columns, so that path runs as the service role
- * with the ownership test in its WHERE clause and the field list checked here.
+ * own phone, email and skills. The field lists here give the 403's message; the database holds
+ * the same rule (policy `candidates_update_own`, trigger `candidates_self_fields` /
+ * `candidates_admin_fields`), and every path runs as the caller so the audit log names them.
  */
 export async function updateCandidate(
   caller: Caller,
@@ -103,19 +104,18 @@ export async function updateCandidate(
   };
   const rows = await invalidating(
     (o) =>
-      caller.appRole === "crew"
-        ? asServiceRole(
-          "candidates: crew self-service edit of own contact fields",
-          (tx) => updateCandidateQuery(tx, id, patch, caller.id),
-          o,
-        )
-        : asUser(caller.claims, async (tx) => {
-          if (patch.user_id !== undefined) {
-            const [old] = await candidateByIdQuery(tx, id);
-            previousUser = (old?.user_id as string | null) ?? null;
-          }
-          return await updateCandidateQuery(tx, id, patch);
-        }, o),
+      asUser(caller.claims, async (tx) => {
+        if (patch.user_id !== undefined) {
+          const [old] = await candidateByIdQuery(tx, id);
+          previousUser = (old?.user_id as string | null) ?? null;
+        }
+        return await updateCandidateQuery(
+          tx,
+          id,
+          patch,
+          caller.appRole === "crew" ? caller.id : undefined,
+        );
+      }, o),
     changes,
   );
   if (!rows[0]) throw notFound("Candidate");

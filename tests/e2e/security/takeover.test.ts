@@ -8,8 +8,16 @@
  * account — lands in the audit log with the actor, the fields, and no IC or account number.
  */
 import assert from "node:assert/strict";
-import { closeDb, db, DEMO, invoke, tokenFor } from "../../helpers/client.ts";
+import {
+  closeDb,
+  CROSS_ISOLATE_BOUND_MS,
+  db,
+  DEMO,
+  invoke,
+  tokenFor,
+} from "../../helpers/client.ts";
 import { openDataApi } from "../../helpers/data-api.ts";
+import { CACHE_SCHEMA_VERSION } from "../../../shared/cache/keys.ts";
 import { as, type Body, makeCandidate, makeUser } from "../candidates/fixtures.ts";
 
 const api = openDataApi(1);
@@ -91,6 +99,54 @@ Deno.test("account takeover through the Data API is refused; the legitimate path
   for (const secret of [victim.ic, "5550001234", "80007654321", `Holder ${tag}`]) {
     assert.ok(!text.includes(secret), `the audit log never holds ${secret}`);
   }
+});
+
+Deno.test("a write that bypasses the functions still invalidates the cache (the database writes the outbox)", async () => {
+  const tag = crypto.randomUUID().slice(0, 8);
+  const victim = await makeCandidate(`Operator ${tag}`);
+  const path = `candidates/${victim.id}`;
+  // The functions' replayers have registered their cache namespace with the database.
+  const namespace = `${Deno.env.get("CACHE_NAMESPACE") ?? "crew"}:v${CACHE_SCHEMA_VERSION}:`;
+  for (
+    let i = 0;
+    (await db()`select 1 from private.cache_namespaces where namespace = ${namespace}`).length ===
+      0;
+    i++
+  ) {
+    assert.ok(i < 100, "no replayer registered a namespace");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // The fixture's own insert was a direct write too: let its outbox rows be replayed first, so
+  // only the write below can make the cached record fresh.
+  const pending = () =>
+    db()`select 1 from private.cache_invalidations
+          where namespace = ${namespace} and ${`candidate:${victim.id}`} = any (tags)`;
+  for (let i = 0; (await pending()).length > 0; i++) {
+    assert.ok(i < 150, "the fixture's outbox rows were never replayed");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const first = await invoke<Body>("admin", path);
+  assert.equal(first.status, 200);
+  const again = await invoke<Body>("admin", path);
+  assert.ok(["l1", "l2"].includes(again.headers.get("x-cache")!), "the record is cached");
+
+  // An operator's write: plain SQL, no function, no claims.
+  await db()`update public.candidates set phone = '0199990000' where id = ${victim.id}`;
+  const written = performance.now();
+  // The bound: the outbox replay (two intervals of 2 s plus the 1 s grace), then L1's TTL.
+  const bound = 5_000 + CROSS_ISOLATE_BOUND_MS;
+  let seen: Body | undefined;
+  while (performance.now() - written < bound + 2_000) {
+    const res = await invoke<Body>("admin", path);
+    if (res.data.phone === "0199990000") {
+      seen = res.data;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const after = performance.now() - written;
+  assert.ok(seen, `the new phone never appeared within ${Math.round(after)} ms`);
+  assert.ok(after <= bound, `fresh after ${Math.round(after)} ms, bound ${bound} ms`);
 });
 
 Deno.test({
