@@ -74,7 +74,7 @@ export async function createCandidate(
 /**
  * Updates a candidate. Admin: any field. Manager: not the IC or the login link. Crew: only their
  * own phone, email and skills. The field lists here give the 403's message; the database holds
- * the same rule (policy `candidates_update_own`, trigger `candidates_self_fields` /
+ * the same rule (policy `candidates_update`, trigger `candidates_self_fields` /
  * `candidates_admin_fields`), and every path runs as the caller so the audit log names them.
  */
 export async function updateCandidate(
