@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   version_conflict: 409,
   invalid_transition: 409,
+  payload_too_large: 413,
   unprocessable: 422,
   idempotency_key_reused: 422,
   rate_limited: 429,

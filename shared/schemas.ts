@@ -13,6 +13,22 @@ export const Money = z.string()
 /** Money that must be above zero. */
 export const PositiveMoney = Money.refine((v) => Number(v) > 0, "Must be greater than 0");
 
+/**
+ * What a spreadsheet runs as a formula when a cell starts with it (CSV injection): `=`, `+`, `-`,
+ * `@`, a tab or a carriage return. Text that lands in a file finance opens (bank files: holder
+ * and bank name; payee names, payment references) may not start with one — refused, not
+ * escaped, because a leading quote would change what the bank receives. The database holds the
+ * same rule (`*_no_formula` checks) and the bank-file writer refuses to emit one.
+ */
+export const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** Trimmed text of `min`..`max` characters that does not start like a formula. */
+export const CellText = (max: number, min = 1) =>
+  z.string().trim().min(min).max(max).refine(
+    (v) => !FORMULA_START.test(v),
+    "Must not start with =, +, -, @, a tab or a carriage return (spreadsheets run it as a formula)",
+  );
+
 /** A calendar date `YYYY-MM-DD` that exists. */
 export const IsoDate = z.iso.date().openapi({ example: "2026-11-26" });
 

@@ -3,7 +3,7 @@
  * feed the OpenAPI document. The IC rule itself is the service's (icBirthDate).
  */
 import { z } from "@hono/zod-openapi";
-import { Money, page, PageQuery } from "../../shared/schemas.ts";
+import { CellText, Money, page, PageQuery } from "../../shared/schemas.ts";
 import {
   icBirthDate,
   IMPORT_MAX_ROWS,
@@ -25,7 +25,7 @@ const Status = z.enum(["active", "inactive", "blacklisted"]);
 const Phone = z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, "Use digits, spaces, dashes, +");
 const Email = z.email().max(200);
 const Skills = z.array(z.string().trim().min(1).max(50)).max(50);
-const FullName = z.string().trim().min(1).max(200);
+const FullName = CellText(200);
 
 /** A new candidate (also one row of a bulk import). */
 export const CandidateCreate = z.strictObject({
@@ -50,9 +50,9 @@ export const CandidatePatch = z.strictObject({
 
 /** Bank details (PUT replaces them). */
 export const BankDetails = z.strictObject({
-  bank_name: z.string().trim().min(2).max(100),
+  bank_name: CellText(100, 2),
   account_number: z.string().trim().regex(/^\d{6,20}$/, "6 to 20 digits"),
-  account_holder: z.string().trim().min(1).max(200),
+  account_holder: CellText(200),
 }).openapi("BankDetails");
 
 /** `GET /candidates?q=&ic=&status=&skills=a,b&limit=&cursor=` */

@@ -4,7 +4,7 @@
  * decimals, dates are ISO `YYYY-MM-DD`.
  */
 import { z } from "@hono/zod-openapi";
-import { IsoDate, page, PageQuery, PositiveMoney, Uuid } from "../../shared/schemas.ts";
+import { CellText, IsoDate, page, PageQuery, PositiveMoney, Uuid } from "../../shared/schemas.ts";
 import { PAYMENT_METHODS, PAYMENT_STATUSES } from "../../shared/services/payments/index.ts";
 
 const Text = (max: number) => z.string().trim().min(1).max(max);
@@ -52,7 +52,7 @@ export const PaymentCreate = z.strictObject({
   amount: PositiveMoney,
   payment_date: IsoDate,
   method: z.enum(PAYMENT_METHODS).optional(),
-  reference: Text(200).nullable().optional(),
+  reference: CellText(200).nullable().optional(),
   period_start: IsoDate.nullable().optional(),
   period_end: IsoDate.nullable().optional(),
 }).refine(periodOrdered, PERIOD_MESSAGE).openapi("PaymentCreate");
@@ -124,7 +124,7 @@ export const PayrollResult = z.object({
   })),
 }).openapi("PayrollResult");
 
-export const PayBody = z.strictObject({ reference: Text(200).nullable().optional() })
+export const PayBody = z.strictObject({ reference: CellText(200).nullable().optional() })
   .openapi("PaymentPay");
 export const FailBody = z.strictObject({ reason: Text(500) }).openapi("PaymentFail");
 /** approve and cancel take no fields; an empty object (or no body) is accepted. */

@@ -18,21 +18,37 @@ const TYPES: Record<string, string> = {
   png: "image/png",
 };
 
+/**
+ * The files it may serve: what dashboard/ holds at start, by relative path. A request names one of
+ * them or gets 404 — no path from a URL ever reaches the file system (`/%2Fetc%2Fpasswd` decoded
+ * to an absolute path once did).
+ */
+function listFiles(dir: URL, prefix = ""): Map<string, URL> {
+  const files = new Map<string, URL>();
+  for (const entry of Deno.readDirSync(dir)) {
+    if (entry.name.startsWith(".")) continue;
+    const url = new URL(entry.name + (entry.isDirectory ? "/" : ""), dir);
+    if (entry.isDirectory) {
+      for (const [name, sub] of listFiles(url, `${prefix}${entry.name}/`)) files.set(name, sub);
+    } else if (entry.isFile) files.set(prefix + entry.name, url);
+  }
+  return files;
+}
+const FILES = listFiles(root);
+
 Deno.serve({ port, hostname: "127.0.0.1", onListen: () => {} }, async (request) => {
-  const path = decodeURIComponent(new URL(request.url).pathname);
+  const path = new URL(request.url).pathname;
   if (path === "/config.js") {
     return new Response(`window.CREW_CONFIG = ${JSON.stringify({ functionsUrl })};\n`, {
       headers: { "content-type": TYPES.js, "cache-control": "no-store" },
     });
   }
-  const file = path === "/" ? "index.html" : path.slice(1);
-  // No way out of dashboard/.
-  if (file.split("/").some((part) => part === ".." || part.startsWith("."))) {
-    return new Response("not found", { status: 404 });
-  }
+  const name = path === "/" ? "index.html" : path.slice(1);
+  const file = FILES.get(name);
+  if (!file) return new Response("not found", { status: 404 });
   try {
-    const body = await Deno.readFile(new URL(file, root));
-    const ext = file.split(".").pop() ?? "";
+    const body = await Deno.readFile(file);
+    const ext = name.split(".").pop() ?? "";
     return new Response(body, {
       headers: { "content-type": TYPES[ext] ?? "application/octet-stream" },
     });

@@ -15,6 +15,7 @@ import { type FunctionConfig, loadFunctionConfigs } from "./gateway-config.ts";
 import { FunctionPool, precache } from "./function-pool.ts";
 import { DEFAULT_JWT_SECRET } from "./keys.ts";
 import { Upstream, type UpstreamAnswer } from "./upstream.ts";
+import { CLIENT_IP_HEADERS } from "../../shared/http/client-ip.ts";
 
 export interface GatewayOptions {
   /** Path to config.toml; default `supabase/config.toml`. */
@@ -178,7 +179,12 @@ async function route(
   }
   const headers = new Headers(request.headers);
   for (const header of REQUEST_HEADERS_DROPPED) headers.delete(header);
-  if (!headers.has("x-forwarded-for")) headers.set("x-forwarded-for", remoteAddress(info));
+  // As a real proxy does: the addresses the functions trust (shared/http/client-ip.ts) are the
+  // socket's, whatever the client sent; X-Forwarded-For gets the socket's appended.
+  const peer = remoteAddress(info);
+  for (const name of CLIENT_IP_HEADERS) headers.set(name, peer);
+  const forwarded = headers.get("x-forwarded-for");
+  headers.set("x-forwarded-for", forwarded ? `${forwarded}, ${peer}` : peer);
   headers.set("x-forwarded-host", url.host);
   // A client's own id goes through as sent (the function validates it); else the gateway's.
   if (!incoming) headers.set("x-request-id", requestId);

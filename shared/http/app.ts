@@ -22,6 +22,7 @@ import { replay, replayStats } from "./replay.ts";
 import { errorResponse, issuesToDetails } from "./respond.ts";
 import { jsonResponse, route } from "./route.ts";
 import { refuseUnsafeText } from "./text.ts";
+import { limitBody } from "./body.ts";
 
 export type App = OpenAPIHono<AppEnv>;
 
@@ -101,6 +102,7 @@ export function createApp(
     if (c.req.method === "OPTIONS") return await next();
     return await authenticateCaller(c, next);
   });
+  app.use("*", limitBody);
   app.use("*", refuseUnsafeText);
   // Registered before the function's own routes so `/stats` never reaches a `/{id}` route.
   app.openapi(

@@ -9,6 +9,7 @@ import { type AppRole, assertRole } from "../auth.ts";
 import { forbidden } from "../errors.ts";
 import type { AppEnv } from "./env.ts";
 import { type LimitClass, rateLimited, rateLimiter, rateLimitHeaders } from "./ratelimit.ts";
+import { clientIp } from "./client-ip.ts";
 
 /** The error body every failing route returns, for the OpenAPI document. */
 export const ErrorBody = z.object({
@@ -59,7 +60,7 @@ export function route<const R extends Omit<RouteConfig, "middleware">>(
     if (replay) c.set("replay", { roles, reads: 0 });
     const cls = typeof chosen === "function" ? chosen(c) : chosen;
     if (cls) {
-      const ip = c.req.header("x-forwarded-for")?.split(",")[0]?.trim() || "unknown";
+      const ip = clientIp((name) => c.req.header(name));
       const decision = await rateLimiter.check(cls, user.id, ip);
       if (decision && !decision.allowed) throw rateLimited(decision, cls);
       if (decision) {

@@ -22,6 +22,7 @@ import {
   release,
 } from "./queue.ts";
 import { recordRun } from "./stats.ts";
+import { scrubString, scrubValue } from "../observe/scrub.ts";
 
 /** What a handler gets: the job, and how long it may run. */
 export interface JobRun extends ClaimedJob {
@@ -260,9 +261,14 @@ async function runOne(
 
 /**
  * What is recorded of a failure: our own messages (AppError) and the error's message, never a
- * database error's detail (which can quote row values).
+ * database error's detail (which can quote row values) — and scrubbed like every log line: no IC,
+ * email, long digit run or URL query survives into `last_error`, the logs or `/jobs/dead`.
  */
 function messageOf(error: unknown): string {
+  return scrubString(rawMessage(error));
+}
+
+function rawMessage(error: unknown): string {
   if (error instanceof AppError) {
     // An internal error's own message says nothing; its cause (kept off the API) does.
     const cause = error.cause instanceof Error
@@ -275,5 +281,5 @@ function messageOf(error: unknown): string {
 }
 
 function logJob(line: Record<string, unknown>): void {
-  console.log(JSON.stringify({ level: "info", ...line }));
+  console.log(JSON.stringify(scrubValue({ level: "info", ...line })));
 }

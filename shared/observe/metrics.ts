@@ -46,6 +46,14 @@ let requests = new Map<string, HistogramDelta>();
 let droppedSeries = 0;
 
 const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
+
+/**
+ * The methods a label may name; anything else a client sends (`M1`…`M5000` on a route without
+ * verify_jwt) is `OTHER`, so clients cannot mint series — every label comes from a fixed set:
+ * these methods, the route templates plus `unmatched` (route.ts), five status classes.
+ */
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+export const methodLabel = (method: string) => METHODS.has(method) ? method : "OTHER";
 const requestKey = (method: string, route: string, cls: string) => `${method} ${route} ${cls}`;
 
 /** Records one request: `route` is the template (`/projects/{id}`), never the path. */
@@ -57,6 +65,7 @@ export function recordRequest(
   seconds: number,
 ): void {
   const cls = statusClass(status);
+  method = methodLabel(method);
   const key = requestKey(method, route, cls);
   let series = requests.get(key);
   if (!series) {

@@ -10,14 +10,16 @@ import type { Breadcrumb, Event } from "@sentry/deno";
 export const REDACTED = "[redacted]";
 
 /**
- * One pass over a string, alternatives in order: UUIDs (request ids, user ids) are matched first
- * and kept, so their digit-only last group is not mistaken for an account number; then emails,
+ * One pass over a string, alternatives in order: the query and fragment of a URL (tokens and
+ * signed parameters live there; scheme, host and path stay); UUIDs (request ids, user ids) kept,
+ * so their digit-only last group is not mistaken for an account number; then emails,
  * Malaysian IC numbers (YYMMDD-PB-NNNN, dashes or spaces optional) and any other run of 8–20
  * digits (bank accounts, card-like numbers, an IC without dashes). Digits next to letters are not
  * a run: hex ids and hashes stay readable.
  */
 const SENSITIVE = new RegExp(
   [
+    "(?<=\\bhttps?://[^\\s?#\"'<>]+)[?#][^\\s\"'<>]*",
     "(?<uuid>\\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\b)",
     "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}",
     "(?<![A-Za-z0-9])\\d{6}[-\\s]?\\d{2}[-\\s]?\\d{4}(?![A-Za-z0-9])",

@@ -17,6 +17,16 @@ Deno.test("scrub: IC numbers with or without dashes, emails and account-like dig
   assert.equal(scrubString("maybank_5123456789012"), `maybank_${R}`);
 });
 
+Deno.test("scrub: a URL keeps scheme, host and path; its query and fragment go", () => {
+  assert.equal(
+    scrubString("fetch https://hooks.example/x/y?token=abc&id=1#frag failed"),
+    `fetch https://hooks.example/x/y${R} failed`,
+  );
+  assert.equal(scrubString('"http://a.b/c#k=v"'), `"http://a.b/c${R}"`);
+  assert.equal(scrubString("https://a.b/plain/path"), "https://a.b/plain/path");
+  assert.equal(scrubString("what? no url here"), "what? no url here");
+});
+
 Deno.test("scrub: ordinary text, short numbers, hex ids and UUIDs are kept", () => {
   const kept = [
     'relation "projects" does not exist',

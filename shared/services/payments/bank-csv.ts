@@ -11,6 +11,7 @@
  * or a reviewer can confirm that no line was changed, dropped or added.
  */
 import { sha256Hex } from "../../hash.ts";
+import { FORMULA_START } from "../../schemas.ts";
 
 export interface BankLine {
   line_no: number;
@@ -43,6 +44,14 @@ export async function bankFileCsv(
   header: BankFileHeader,
   lines: BankLine[],
 ): Promise<{ text: string; checksum: string }> {
+  for (const l of lines) {
+    // Defence in depth: input and the database refuse these; a file never carries one.
+    for (const field of ["account_holder", "bank_name"] as const) {
+      if (FORMULA_START.test(l[field])) {
+        throw new Error(`bank file line ${l.line_no}: ${field} starts like a spreadsheet formula`);
+      }
+    }
+  }
   const details = lines.map((l) =>
     row([
       "D",

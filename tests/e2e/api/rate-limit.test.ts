@@ -98,3 +98,34 @@ Deno.test("fail-open: Redis down, erroring or known unreachable lets requests th
     await redis.close();
   }
 });
+
+Deno.test("the per-IP limit keys on the address the proxy vouches for, not on X-Forwarded-For", async () => {
+  // Enough users that none reaches its own limit, each request claiming another address in
+  // every header a client can write: all of them still come from one socket (the gateway's).
+  const ipLimit = config.rateLimit.ip.limit;
+  const perUser = config.rateLimit.expensive.limit - 1;
+  const users = await Promise.all(
+    Array.from(
+      { length: Math.ceil((ipLimit + 1) / perUser) },
+      () => tokenAs(crypto.randomUUID(), "admin"),
+    ),
+  );
+  const calls = users.flatMap((token, u) =>
+    Array.from({ length: perUser }, (_, i) => ({ token, spoof: `10.${u}.${i}.7` }))
+  );
+  let refusal: Headers | undefined;
+  for (let i = 0; i < calls.length && !refusal; i += 10) {
+    const answers = await Promise.all(
+      calls.slice(i, i + 10).map(({ token, spoof }) =>
+        invoke({ token }, "candidates?q=ali&limit=1", {
+          headers: { "x-forwarded-for": spoof, "cf-connecting-ip": spoof, "x-real-ip": spoof },
+        })
+      ),
+    );
+    refusal = answers.find((a) => a.status === 429)?.headers;
+  }
+  assert.ok(refusal, `${calls.length} requests from one socket with spoofed headers: no 429`);
+  assert.equal(refusal.get("ratelimit-limit"), String(ipLimit), "refused by the per-IP rule");
+  // Let the window pass, so the tests after this one are not refused for this socket.
+  await new Promise((r) => setTimeout(r, (Number(refusal!.get("retry-after")) + 1) * 1000));
+});

@@ -1,0 +1,100 @@
+/**
+ * Money rules of issue 21 through the functions, each failing on the code before it: nothing is
+ * created on a soft-deleted project; no text that a spreadsheet would run as a formula reaches a
+ * bank file (refused at input naming the field, and by the database for every other door).
+ */
+import assert from "node:assert/strict";
+import { closeDb, db, invoke } from "../../helpers/client.ts";
+import { makeWorld, newKey, paymentCount, randomIc } from "./fixtures.ts";
+
+// deno-lint-ignore no-explicit-any
+type Body = Record<string, any>;
+
+Deno.test({
+  name: "money rules",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async (t) => {
+    const w = await makeWorld();
+
+    await t.step(
+      "no payment on a soft-deleted project: 422 naming the rule, nothing written",
+      async () => {
+        await db()`update public.projects set deleted_at = now() where id = ${w.projectId}`;
+        try {
+          const before = await paymentCount(w.crew.candidateId);
+          const res = await invoke<{ error: { code: string; details?: { constraint?: string } } }>(
+            "finance",
+            "payments",
+            {
+              method: "POST",
+              headers: { "idempotency-key": newKey() },
+              body: {
+                project_id: w.projectId,
+                candidate_id: w.crew.candidateId,
+                amount: "120.00",
+                payment_date: "2026-11-20",
+              },
+            },
+          );
+          assert.ok([404, 422].includes(res.status), `${res.status} ${JSON.stringify(res.data)}`);
+          assert.equal(await paymentCount(w.crew.candidateId), before);
+        } finally {
+          await db()`update public.projects set deleted_at = null where id = ${w.projectId}`;
+        }
+      },
+    );
+
+    await t.step(
+      "formula-like text is a 400 naming the field, and the database refuses it too",
+      async () => {
+        const formula = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\t=1"];
+        for (const value of formula) {
+          const bank = await invoke<Body>("finance", `candidates/${w.crew.candidateId}/bank`, {
+            method: "PUT",
+            body: { bank_name: "Maybank", account_number: "5550001111", account_holder: value },
+          });
+          assert.equal(bank.status, 400, `${value}: ${JSON.stringify(bank.data)}`);
+          assert.ok(bank.data.error.details.account_holder, JSON.stringify(bank.data));
+          const named = await invoke<Body>("admin", "candidates", {
+            method: "POST",
+            body: { full_name: value, ic_number: randomIc() },
+          });
+          assert.equal(named.status, 400, `${value}: ${JSON.stringify(named.data)}`);
+          assert.ok(named.data.error.details.full_name);
+          const paid = await invoke<Body>("finance", "payments", {
+            method: "POST",
+            headers: { "idempotency-key": newKey() },
+            body: {
+              project_id: w.projectId,
+              candidate_id: w.crew.candidateId,
+              amount: "10.00",
+              payment_date: "2026-11-20",
+              reference: value,
+            },
+          });
+          assert.equal(paid.status, 400, `${value}: ${JSON.stringify(paid.data)}`);
+          assert.ok(paid.data.error.details.reference);
+        }
+        await assert.rejects(
+          db()`insert into public.candidate_bank_accounts
+               (candidate_id, bank_name, account_number, account_holder)
+             values (${w.crew2.candidateId}, 'CIMB', '5550002222', '=cmd')`,
+          (e: { code?: string }) => e.code === "23514",
+        );
+        // Ordinary text still goes through.
+        const ok = await invoke<Body>("finance", `candidates/${w.crew.candidateId}/bank`, {
+          method: "PUT",
+          body: {
+            bank_name: "Maybank",
+            account_number: "5550001111",
+            account_holder: "Ali bin Abu",
+          },
+        });
+        assert.equal(ok.status, 200, JSON.stringify(ok.data));
+      },
+    );
+
+    await closeDb();
+  },
+});
