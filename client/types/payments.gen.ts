@@ -133,7 +133,7 @@ export interface paths {
     put?: never;
     /**
      * Queue the bank payment file of a period
-     * @description Approved bank-transfer payments dated in the period, whose candidate has a bank account, and not in an earlier file: each payment is exported exactly once. The job's result names the file (`file_id`), or says there was nothing to export.
+     * @description Approved bank-transfer payments dated in the period, whose candidate has a bank account, and not in an earlier file: each payment is exported exactly once. The job's result names the file (`file_id`), or says there was nothing to export. Asked again while that period's file is queued or being written, the request joins its job.
      *
      *     Roles: admin, finance
      *
@@ -524,7 +524,7 @@ export interface paths {
     put?: never;
     /**
      * Run payroll for a project and period
-     * @description One pending payment per confirmed or completed assignment overlapping the period: working days (Mon–Fri) of the overlap × daily_rate; zero amounts skipped. Idempotent per (project, candidate, period): a rerun creates nothing and returns the same payment ids. With `async: true`, or when the project has more payable assignments than PAYROLL_ASYNC_THRESHOLD, it answers 202 with a job to follow at `status_url` (the job's result has the counts); asking again while it waits returns the same job.
+     * @description One pending payment per confirmed or completed assignment overlapping the period: working days (Mon–Fri) of the overlap × daily_rate; zero amounts skipped. Idempotent per (project, candidate, period): a rerun creates nothing and returns the same payment ids. With `async: true`, or when the project has more payable assignments than PAYROLL_ASYNC_THRESHOLD, it answers 202 with a job to follow at `status_url` (the job's result has the counts); asking again with the same values while it is queued or running joins that job (any caller answered with it may follow it), other values for the same project and period are a 409 naming the live job.
      *
      *     Roles: admin, finance
      *
@@ -590,6 +590,15 @@ export interface paths {
         };
         /** @description No such project */
         404: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description A run of this project and period is live with other values */
+        409: {
           headers: {
             [name: string]: unknown;
           };
@@ -1491,7 +1500,7 @@ export interface components {
          */
         id: string;
         /** @enum {string} */
-        code: "not_found" | "invalid_transition" | "conflict";
+        code: "not_found" | "invalid_transition" | "conflict" | "forbidden";
         status?: string;
       }[];
     };

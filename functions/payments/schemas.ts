@@ -138,7 +138,7 @@ export const ApproveManyResult = z.object({
   approved: z.array(Uuid),
   errors: z.array(z.object({
     id: Uuid,
-    code: z.enum(["not_found", "invalid_transition", "conflict"]),
+    code: z.enum(["not_found", "invalid_transition", "conflict", "forbidden"]),
     status: z.string().optional(),
   })),
 }).openapi("PaymentApproveManyResult");

@@ -84,6 +84,17 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 /**
+ * What a refusal named by the database's own rules (42501 with a constraint name: the triggers
+ * of docs/security.md) tells the caller. The database holds the rule; this is only its wording.
+ */
+const RULES: Record<string, string> = {
+  payments_four_eyes: "A payment is approved by someone other than the user who created it " +
+    "(or ran the payroll that created it)",
+  candidates_admin_fields: "Only an admin may change a candidate's login link or IC number",
+  candidates_self_fields: "A crew member may change only their phone, email and skills",
+};
+
+/**
  * Maps any error thrown by postgres.js to an `AppError`. `AppError`s pass through unchanged;
  * anything unknown becomes a generic 500 whose `cause` holds the original.
  *
@@ -142,7 +153,10 @@ export function toAppError(err: unknown): AppError {
     case "57014":
       return new AppError("timeout", "The database query took too long", { cause: err });
     case "42501":
-      return new AppError("forbidden", "You may not do this", { cause: err });
+      return new AppError("forbidden", (constraint && RULES[constraint]) || "You may not do this", {
+        cause: err,
+        details: constraint ? { constraint } : undefined,
+      });
   }
   if (code !== undefined && RETRYABLE_STATES.has(code)) {
     return new AppError("conflict", "The record was changed concurrently; retry", {

@@ -7,6 +7,7 @@
 import { asServiceRole, type Tx } from "../db/index.ts";
 import { isoOrNull, jsonb } from "../db/rows.ts";
 import { sqlLiteral } from "../db/tx.ts";
+import { conflict } from "../errors.ts";
 
 export const QUEUES = ["payroll", "bank_file", "notify", "refresh_views", "probe"] as const;
 export type QueueName = typeof QUEUES[number];
@@ -56,6 +57,31 @@ export async function send(
                       ${options.priority ?? 0}::int, ${options.dedupeKey ?? null}::text,
                       ${options.createdBy ?? null}::uuid) as id`;
   return row.id;
+}
+
+/**
+ * A run asked for by a user, one per slot while live (queued or running): the same request
+ * (the payload without `user_id`) joins the live job and the caller may follow it; another
+ * request for the slot is refused with a 409 naming the live job and its values.
+ */
+export async function sendOrJoin(
+  tx: Tx,
+  queue: QueueName,
+  payload: Record<string, unknown> & { user_id: string },
+  slot: string,
+): Promise<{ id: string; joined: boolean }> {
+  const [row] = await tx<{ id: string; outcome: string; running: Record<string, unknown> }[]>`
+    select * from queue.send_or_join(${queue}, ${jsonb(tx, payload)}, ${slot},
+                                     ${payload.user_id}::uuid)`;
+  if (row.outcome === "conflict") {
+    throw conflict(
+      `A ${queue} run for the same ${
+        queue === "payroll" ? "project and period" : "period"
+      } is already queued or running with other values: wait for job ${row.id}, or ask again with the same values`,
+      { job_id: row.id, running: row.running },
+    );
+  }
+  return { id: row.id, joined: row.outcome === "joined" };
 }
 
 interface JobRow {

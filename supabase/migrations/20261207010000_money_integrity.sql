@@ -110,3 +110,208 @@ begin
   end loop;
 end
 $$;
+
+-- -------------------------------------------------------------------------------------
+-- A payroll run or a bank file asked for while the same one is live (queued or running) joins
+-- it; the same slot asked with other values is refused instead of silently merged. The slot is
+-- the job's dedupe key (payroll: project and period; bank file: period); the request is the
+-- payload without `user_id` (who acts). Every caller answered with a job may follow it:
+-- joiners are recorded as its watchers, which queue.job_status honours.
+-- -------------------------------------------------------------------------------------
+create table if not exists queue.job_watchers (
+  job_id uuid not null,
+  user_id uuid not null,
+  created_at timestamptz not null default now(),
+  primary key (job_id, user_id)
+);
+comment on table queue.job_watchers is
+  'Users answered with a job they did not create (they asked for the same run while it was '
+  'live); queue.job_status shows it to them. Purged with the archive.';
+alter table queue.job_watchers enable row level security;
+revoke all on queue.job_watchers from public, anon, authenticated, functions_user;
+grant select, insert, delete on queue.job_watchers to service_role;
+
+create or replace function queue.send_or_join(
+  p_queue text,
+  p_payload jsonb,
+  p_slot text,
+  p_user uuid
+)
+returns table (id uuid, outcome text, running jsonb)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_job record;
+begin
+  -- Senders of one slot take turns, so two different requests cannot both find it free.
+  perform pg_advisory_xact_lock(hashtextextended(p_queue || ':' || p_slot, 0));
+  select j.id, j.payload into v_job from queue.jobs j
+   where j.queue = p_queue and j.dedupe_key = p_slot and j.state in ('queued', 'running')
+   order by j.created_at
+   limit 1;
+  if v_job.id is null then
+    return query select queue.send(p_queue, p_payload, p_dedupe_key => p_slot,
+                                   p_created_by => p_user), 'created'::text, null::jsonb;
+  elsif (v_job.payload - 'user_id') = (p_payload - 'user_id') then
+    insert into queue.job_watchers (job_id, user_id) values (v_job.id, p_user)
+    on conflict do nothing;
+    return query select v_job.id, 'joined'::text, null::jsonb;
+  else
+    return query select v_job.id, 'conflict'::text, v_job.payload - 'user_id';
+  end if;
+end
+$$;
+revoke all on function queue.send_or_join(text, jsonb, text, uuid)
+  from public, anon, authenticated, functions_user;
+grant execute on function queue.send_or_join(text, jsonb, text, uuid) to service_role;
+
+create or replace function queue.job_status(p_id uuid)
+returns table (
+  id uuid,
+  queue text,
+  state text,
+  attempts int,
+  max_attempts int,
+  progress jsonb,
+  result jsonb,
+  last_error text,
+  created_by uuid,
+  created_at timestamptz,
+  started_at timestamptz,
+  finished_at timestamptz,
+  run_at timestamptz
+)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select x.* from (
+    select j.id, j.queue, j.state, j.attempts, j.max_attempts, j.progress, null::jsonb,
+           j.last_error, j.created_by, j.created_at, j.started_at, j.finished_at, j.run_at
+      from queue.jobs j where j.id = p_id
+    union all
+    select a.id, a.queue, a.state, a.attempts, a.max_attempts, a.progress, a.result,
+           a.last_error, a.created_by, a.created_at, a.started_at, a.finished_at, null
+      from queue.archive a where a.id = p_id
+  ) x
+   where (select public.app_role()) = 'admin'
+      or (x.created_by is not null and x.created_by = (select auth.uid()))
+      or exists (select 1 from queue.job_watchers w
+                  where w.job_id = x.id and w.user_id = (select auth.uid()))
+   limit 1
+$$;
+
+do $$
+begin
+  if to_regnamespace('cron') is null then
+    return;
+  end if;
+  perform cron.schedule('purge-job-watchers', '55 * * * *',
+    $job$delete from queue.job_watchers w
+          where not exists (select 1 from queue.jobs j where j.id = w.job_id)
+            and not exists (select 1 from queue.archive a where a.id = w.job_id)$job$);
+end
+$$;
+
+-- -------------------------------------------------------------------------------------
+-- Four eyes. A payment is approved by someone other than the user who created it (for payroll
+-- payments: the user who ran the payroll, whose claims stamp created_by). Admins are not
+-- exempt. And an approval holds for the account it was given for: when a candidate's bank
+-- account is set, changed or removed, their approved payments not yet in a bank file go back
+-- to `pending` (approved_by and approved_at cleared), to be approved again by a second person.
+-- That one move (approved -> pending) is not in status_moves: no caller may make it, only this
+-- trigger, which says so with a transaction-local flag the status trigger honours.
+-- -------------------------------------------------------------------------------------
+create or replace function public.tg_payments_four_eyes()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if new.status = 'approved' and old.status is distinct from 'approved'
+     and new.approved_by is not null and new.approved_by = new.created_by then
+    raise exception 'a payment is approved by someone other than the user who created it'
+      using errcode = 'insufficient_privilege', constraint = 'payments_four_eyes',
+            table = 'payments', schema = 'public';
+  end if;
+  return new;
+end
+$$;
+revoke all on function public.tg_payments_four_eyes()
+  from public, anon, authenticated, functions_user;
+-- After trg_payments_actors (which stamps approved_by from the JWT), before the status trigger.
+drop trigger if exists trg_payments_four_eyes on public.payments;
+create trigger trg_payments_four_eyes before update on public.payments
+  for each row execute function public.tg_payments_four_eyes();
+
+create or replace function public.tg_payments_status()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if new.status is distinct from old.status then
+    if not (old.status = 'approved' and new.status = 'pending'
+            and current_setting('app.payee_changed', true) = 'on') then
+      perform public.check_status_move('payments', 'payment', old.id, old.status::text,
+                                       new.status::text);
+    end if;
+    if new.status = 'approved' then
+      new.approved_at := coalesce(new.approved_at, now());
+      new.approved_by := coalesce(new.approved_by, auth.uid());
+    elsif new.status = 'pending' then
+      new.approved_at := null;
+      new.approved_by := null;
+    elsif new.status = 'paid' then
+      new.paid_at := coalesce(new.paid_at, now());
+    end if;
+  end if;
+  return new;
+end
+$$;
+
+create or replace function public.tg_payee_changed()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_candidates uuid[];
+  v_tags text[];
+begin
+  if tg_op = 'UPDATE' and new.candidate_id = old.candidate_id
+     and (new.bank_name, new.account_number, new.account_holder)
+         is not distinct from (old.bank_name, old.account_number, old.account_holder) then
+    return null;
+  end if;
+  v_candidates := array_remove(array[
+    case when tg_op <> 'DELETE' then new.candidate_id end,
+    case when tg_op <> 'INSERT' then old.candidate_id end], null);
+  -- SECURITY DEFINER: the crew member changing their own account cannot update payments.
+  perform set_config('app.payee_changed', 'on', true);
+  with undone as (
+    update public.payments p set status = 'pending'
+     where p.candidate_id = any (v_candidates) and p.status = 'approved'
+       and not exists (select 1 from private.bank_file_payments f where f.payment_id = p.id)
+    returning p.id, p.project_id, p.candidate_id)
+  -- The writer's own invalidation covers the account, not these payments: the database records
+  -- theirs (tags as shared/services/payments/cache.ts spells them), replayed like any outbox row.
+  select array_agg(distinct t) into v_tags from undone u
+   cross join lateral unnest(array['payment:' || u.id, 'project:' || u.project_id,
+                                   'candidate:' || u.candidate_id]) t;
+  perform set_config('app.payee_changed', '', true);
+  if v_tags is not null then
+    perform private.record_invalidation(v_tags || array['payments:list', 'payments:summary']);
+  end if;
+  return null;
+end
+$$;
+revoke all on function public.tg_payee_changed() from public, anon, authenticated, functions_user;
+drop trigger if exists trg_candidate_bank_accounts_payee on public.candidate_bank_accounts;
+create trigger trg_candidate_bank_accounts_payee
+  after insert or update or delete on public.candidate_bank_accounts
+  for each row execute function public.tg_payee_changed();

@@ -41,7 +41,9 @@ exportRoutes.openapi(
     summary: "Queue the bank payment file of a period",
     description: "Approved bank-transfer payments dated in the period, whose candidate has a " +
       "bank account, and not in an earlier file: each payment is exported exactly once. " +
-      "The job's result names the file (`file_id`), or says there was nothing to export.",
+      "The job's result names the file (`file_id`), or says there was nothing to export. " +
+      "Asked again while that period's file is queued or being written, the request joins " +
+      "its job.",
     request: { body: jsonBody(ExportBody) },
     responses: { 202: jsonResponse(JobAccepted, "Queued as a job") },
   }),

@@ -86,12 +86,15 @@ paymentRoutes.openapi(
       "Idempotent per (project, candidate, period): a rerun creates nothing and returns the " +
       "same payment ids. With `async: true`, or when the project has more payable assignments " +
       "than PAYROLL_ASYNC_THRESHOLD, it answers 202 with a job to follow at `status_url` " +
-      "(the job's result has the counts); asking again while it waits returns the same job.",
+      "(the job's result has the counts); asking again with the same values while it is " +
+      "queued or running joins that job (any caller answered with it may follow it), other " +
+      "values for the same project and period are a 409 naming the live job.",
     request: { body: jsonBody(PayrollBody) },
     responses: {
       200: jsonResponse(PayrollResult, "Created and existing payments"),
       202: jsonResponse(JobAccepted, "Queued as a job"),
       404: jsonResponse(ErrorBody, "No such project"),
+      409: jsonResponse(ErrorBody, "A run of this project and period is live with other values"),
     },
   }),
   async (c) => {

@@ -14,7 +14,7 @@ import { asServiceRole, type Tx } from "../../db/index.ts";
 import { iso } from "../../db/rows.ts";
 import { notFound } from "../../errors.ts";
 import { fileStore } from "../../files/index.ts";
-import { send } from "../../jobs/queue.ts";
+import { sendOrJoin } from "../../jobs/queue.ts";
 import type { JobRun } from "../../jobs/worker.ts";
 import { bankFileCsv, type BankLine } from "./bank-csv.ts";
 import { day } from "./types.ts";
@@ -39,18 +39,22 @@ export interface BankFileJson {
 }
 
 /**
- * Queues the file of a period (one waiting job per period); returns the job id. On the
+ * Queues the file of a period (one live job per period: the same request joins it, another is
+ * a 409; see `sendOrJoin`); returns the job id. On the
  * service path: the route has checked the role, and clients never get queue.send.
  */
-export function requestBankFile(caller: Caller, input: BankFileRequest): Promise<string> {
-  return asServiceRole(
+export async function requestBankFile(caller: Caller, input: BankFileRequest): Promise<string> {
+  const { id } = await asServiceRole(
     "bank file enqueue",
     (tx) =>
-      send(tx, "bank_file", { ...input, user_id: caller.id }, {
-        dedupeKey: `bank_file:${input.period_start}:${input.period_end}`,
-        createdBy: caller.id,
-      }),
+      sendOrJoin(
+        tx,
+        "bank_file",
+        { ...input, user_id: caller.id },
+        `bank_file:${input.period_start}:${input.period_end}`,
+      ),
   );
+  return id;
 }
 
 const FILE_COLUMNS = "id, period_start, period_end, status, payments_count, total_amount, " +

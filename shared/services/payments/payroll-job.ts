@@ -13,7 +13,7 @@ import type { Caller } from "../../caller.ts";
 import { config } from "../../config.ts";
 import { asServiceRole, asUser } from "../../db/index.ts";
 import { notFound, unprocessable } from "../../errors.ts";
-import { checkpoint, send } from "../../jobs/queue.ts";
+import { checkpoint, sendOrJoin } from "../../jobs/queue.ts";
 import { type JobRun, Permanent, Yielded } from "../../jobs/worker.ts";
 import type { AppRole } from "../../auth.ts";
 import { type PayrollResult, runPayroll } from "./payroll.ts";
@@ -50,8 +50,8 @@ const PAYROLL_ROLES: readonly AppRole[] = ["admin", "finance"];
 
 /**
  * Runs payroll now, or queues it when asked to or when the project has more payable
- * assignments than `PAYROLL_ASYNC_THRESHOLD`. A queued run is deduplicated per project and
- * period while it waits: asking again returns the same job.
+ * assignments than `PAYROLL_ASYNC_THRESHOLD`. One run per project and period while it is live:
+ * the same request joins it (the caller may then follow the job), another is a 409.
  */
 export async function requestPayroll(
   caller: Caller,
@@ -74,11 +74,13 @@ export async function requestPayroll(
   // The job is the only write, so it needs no business transaction; clients never get
   // queue.send, so it goes on the service path.
   const payload: PayrollPayload = { input, user_id: caller.id };
-  const jobId = await asServiceRole("payroll enqueue", (tx) =>
-    send(tx, "payroll", { ...payload }, {
-      dedupeKey: `payroll:${input.project_id}:${input.period_start}:${input.period_end}`,
-      createdBy: caller.id,
-    }));
+  const { id: jobId } = await asServiceRole("payroll enqueue", (tx) =>
+    sendOrJoin(
+      tx,
+      "payroll",
+      { ...payload },
+      `payroll:${input.project_id}:${input.period_start}:${input.period_end}`,
+    ));
   return { kind: "queued", jobId };
 }
 

@@ -27,6 +27,8 @@ export interface ApproveManyRow {
   id: string;
   previous_status: PaymentStatus | null;
   approved: boolean;
+  /** The caller created it: four eyes leave it to someone else. */
+  own: boolean;
   project_id: string | null;
   candidate_id: string | null;
 }
@@ -143,20 +145,26 @@ export function statusOfSql(tx: Tx, id: string) {
  * Approves every pending payment among `ids` in ONE statement and reports, per requested id,
  * whether it was approved or what it was instead (missing ids get a null status). The
  * `p.status = 'pending'` in the update is re-checked on the locked row, so a payment moved by
- * someone else meanwhile is skipped rather than failing the whole batch in the trigger.
+ * someone else meanwhile is skipped rather than failing the whole batch in the trigger; so is a
+ * payment the caller created (four eyes).
  */
 export function approveManySql(tx: Tx, ids: string[]) {
   return tx<ApproveManyRow[]>`
     with requested as (
       select distinct on (id) id, ord from unnest(${ids}::uuid[]) with ordinality as r(id, ord)
     ), current as (
-      select p.id, p.status from public.payments p where p.id in (select id from requested)
+      select p.id, p.status, p.created_by from public.payments p
+       where p.id in (select id from requested)
     ), approved as (
       update public.payments p set status = 'approved'
         where p.id in (select id from current where status = 'pending') and p.status = 'pending'
+          -- Four eyes (trigger payments_four_eyes): the caller's own payments are skipped, not
+          -- a failure of the whole batch; they stay pending for someone else.
+          and p.created_by is distinct from (select auth.uid())
       returning p.id, p.project_id, p.candidate_id
     )
     select r.id, c.status as previous_status, a.id is not null as approved,
+           coalesce(c.created_by = (select auth.uid()), false) as own,
            a.project_id, a.candidate_id
       from requested r
       left join current c on c.id = r.id

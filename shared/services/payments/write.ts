@@ -104,12 +104,17 @@ export async function changeStatus(
 /** Result of a bulk approval. */
 export interface ApproveManyResult {
   approved: string[];
-  errors: { id: string; code: "not_found" | "invalid_transition" | "conflict"; status?: string }[];
+  errors: {
+    id: string;
+    code: "not_found" | "invalid_transition" | "conflict" | "forbidden";
+    status?: string;
+  }[];
 }
 
 /**
  * Approves every pending payment among `ids` in one statement. Ids that are missing (or not
- * visible), not pending, or moved by someone else meanwhile come back in `errors`.
+ * visible), not pending, created by the caller (four eyes), or moved by someone else meanwhile
+ * come back in `errors`.
  */
 export async function approveMany(caller: Caller, ids: string[]): Promise<ApproveManyResult> {
   const rows = await invalidating(
@@ -129,6 +134,12 @@ export async function approveMany(caller: Caller, ids: string[]): Promise<Approv
       result.approved.push(r.id);
     } else if (r.previous_status === null) {
       result.errors.push({ id: r.id, code: "not_found" });
+    } else if (r.previous_status === "pending" && r.own) {
+      result.errors.push({
+        id: r.id,
+        code: "forbidden",
+        status: "created by you: another approves",
+      });
     } else if (r.previous_status === "pending") {
       result.errors.push({ id: r.id, code: "conflict", status: "changed concurrently" });
     } else {

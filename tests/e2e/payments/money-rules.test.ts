@@ -4,7 +4,7 @@
  * bank file (refused at input naming the field, and by the database for every other door).
  */
 import assert from "node:assert/strict";
-import { closeDb, db, invoke } from "../../helpers/client.ts";
+import { closeDb, db, DEMO, invoke } from "../../helpers/client.ts";
 import { makeWorld, newKey, paymentCount, randomIc } from "./fixtures.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -92,6 +92,62 @@ Deno.test({
           },
         });
         assert.equal(ok.status, 200, JSON.stringify(ok.data));
+      },
+    );
+
+    await t.step(
+      "four eyes: the creator cannot approve; a changed account undoes approvals",
+      async () => {
+        const created = await invoke<Body>("finance", "payments", {
+          method: "POST",
+          headers: { "idempotency-key": newKey() },
+          body: {
+            project_id: w.projectId,
+            candidate_id: w.crew.candidateId,
+            amount: "75.00",
+            payment_date: "2026-11-21",
+          },
+        });
+        assert.equal(created.status, 201, JSON.stringify(created.data));
+        const id = created.data.id;
+        const own = await invoke<Body>("finance", `payments/${id}/approve`, { method: "POST" });
+        assert.equal(own.status, 403, JSON.stringify(own.data));
+        assert.match(own.data.error.message, /someone other than the user who created it/);
+        const bulk = await invoke<Body>("finance", "payments/approve", {
+          method: "POST",
+          body: { ids: [id] },
+        });
+        assert.equal(bulk.status, 200, JSON.stringify(bulk.data));
+        assert.deepEqual(bulk.data.approved, []);
+        assert.equal(bulk.data.errors[0].code, "forbidden");
+        const second = await invoke<Body>("admin", `payments/${id}/approve`, { method: "POST" });
+        assert.equal(second.status, 200, JSON.stringify(second.data));
+        assert.equal(second.data.status, "approved");
+
+        // The payee changes their account: the approval was given for the old one.
+        const bank = await invoke<Body>(
+          { token: w.crew.token },
+          `candidates/${w.crew.candidateId}/bank`,
+          {
+            method: "PUT",
+            body: {
+              bank_name: "CIMB",
+              account_number: "80001112223",
+              account_holder: "Crew Member",
+            },
+          },
+        );
+        assert.equal(bank.status, 200, JSON.stringify(bank.data));
+        const [row] = await db()`select status, approved_by from public.payments where id = ${id}`;
+        assert.deepEqual({ ...row }, { status: "pending", approved_by: null });
+        const steps = await db()`
+        select actor_id, action, after ->> 'status' as status from public.activity_logs
+         where entity = 'payments' and entity_id = ${id} order by id`;
+        assert.deepEqual(steps.map((s) => [s.actor_id, s.action, s.status]), [
+          [DEMO.finance, "insert", "pending"],
+          [DEMO.admin, "update", "approved"],
+          [w.crew.id, "update", "pending"],
+        ]);
       },
     );
 

@@ -18,8 +18,8 @@ import postgres from "postgres";
 import { env, invoke } from "../../helpers/client.ts";
 import { WorkerProcess } from "../cache/fixtures/worker-process.ts";
 import type { DrainOptions, DrainReport } from "../../../shared/jobs/worker.ts";
+import { noWorkerRunning, stackSh, withoutScheduler } from "../../helpers/scheduler.ts";
 
-const ROOT = new URL("../../../", import.meta.url).pathname;
 const WORKER_SCRIPT = new URL("./fixtures/worker.ts", import.meta.url);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -30,68 +30,6 @@ const directSql = (): Sql =>
 // Child processes and pooled sockets outlive single awaits on purpose; each test closes its own.
 const test = (name: string, fn: () => Promise<void>) =>
   Deno.test({ name, sanitizeOps: false, sanitizeResources: false, fn });
-
-// ---------------------------------------------------------------------------------------------
-// The stack's scheduler.
-
-/** `scripts/stack.sh <args>` for this test run's stack (STACK_DIR and ports from its env). */
-async function stackSh(...args: string[]): Promise<void> {
-  env("STACK_DIR"); // never fall back to stack.sh's default: that is someone else's stack
-  const out = await new Deno.Command("bash", {
-    args: [`${ROOT}scripts/stack.sh`, ...args],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`stack.sh ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
-  }
-}
-
-/**
- * Returns once no worker is draining. Stopping the scheduler stops new worker calls, but a call
- * it already made keeps draining in the jobs function (until the queues stay dry for
- * JOBS_LINGER_MS, at most JOBS_BUDGET_MS). A canary probe of top priority is what any live
- * worker's next read claims first, and an idle worker reads every JOBS_POLL_MS (100 ms): the
- * canary still waiting after 600 ms, with no job held under a live claim, means none is left.
- */
-async function noWorkerRunning(sql: Sql): Promise<void> {
-  const until = Date.now() + 25_000;
-  for (;;) {
-    const [{ id }] = await sql`
-      select queue.send('probe', '{"sleep_ms": 0, "canary": true}'::jsonb, 0, 1000) as id`;
-    await sleep(600);
-    for (;;) {
-      const [{ held }] = await sql`
-        select count(*)::int as held from queue.jobs
-         where state = 'running' and run_at > clock_timestamp()`;
-      if (held === 0) {
-        const [{ ok }] = await sql`select queue.cancel(${id}::uuid) as ok`;
-        if (ok) return;
-        break; // a worker took the canary: it is still around, try again
-      }
-      if (Date.now() > until) break;
-      await sleep(200);
-    }
-    if (Date.now() > until) {
-      await sql`select queue.cancel(${id}::uuid)`;
-      throw new Error("a worker was still draining 25 s after the scheduler stopped");
-    }
-    await sleep(300);
-  }
-}
-
-/** Runs `work` with the scheduler stopped and no worker draining; restarts the scheduler. */
-async function withoutScheduler<T>(sql: Sql, work: () => Promise<T>): Promise<T> {
-  await stackSh("stop-scheduler");
-  try {
-    await noWorkerRunning(sql);
-    return await work();
-  } finally {
-    await stackSh("start", "scheduler");
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Worker processes and what they traced.
