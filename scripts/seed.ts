@@ -180,6 +180,10 @@ async function load(sql: Sql, sizes: SeedSizes): Promise<void> {
   await timed("project totals", async () => {
     await sql`select public.rebuild_project_totals()`;
   });
+  // Likewise the days each payment pays (the no-day-paid-twice rule's table).
+  await timed("payment periods", async () => {
+    await sql`select public.rebuild_payment_periods()`;
+  });
   // VACUUM too, not only ANALYZE: after a bulk load autovacuum would otherwise spend the next
   // minutes visiting every new page (and first reads would dirty them setting hint bits) — in the
   // middle of whatever is measured next.

@@ -524,7 +524,7 @@ export interface paths {
     put?: never;
     /**
      * Run payroll for a project and period
-     * @description One pending payment per confirmed or completed assignment overlapping the period: working days (Mon–Fri) of the overlap × daily_rate; zero amounts skipped. Idempotent per (project, candidate, period): a rerun creates nothing and returns the same payment ids. With `async: true`, or when the project has more payable assignments than PAYROLL_ASYNC_THRESHOLD, it answers 202 with a job to follow at `status_url` (the job's result has the counts); asking again with the same values while it is queued or running joins that job (any caller answered with it may follow it), other values for the same project and period are a 409 naming the live job.
+     * @description One pending payment per confirmed or completed assignment overlapping the period: working days (Mon–Fri) of the overlap × daily_rate; zero amounts skipped. Idempotent per (project, candidate, period): a rerun creates nothing and returns the same payment ids. With `async: true`, or when the project has more payable assignments than PAYROLL_ASYNC_THRESHOLD, it answers 202 with a job to follow at `status_url` (the job's result has the counts); asking again with the same values while it is queued or running joins that job (any caller answered with it may follow it), other values for the same project and period are a 409 naming the live job. A period that overlaps one already paid (for any of the candidates) is a 409 naming the paid ranges: no day is paid twice.
      *
      *     Roles: admin, finance
      *
@@ -597,7 +597,7 @@ export interface paths {
             "application/json": components["schemas"]["Error"];
           };
         };
-        /** @description A run of this project and period is live with other values */
+        /** @description Days of the period are already paid, or a run of this project and period is live with other values */
         409: {
           headers: {
             [name: string]: unknown;

@@ -101,6 +101,7 @@ const RULES: Record<string, string> = {
  * - 23505 unique → 409 `conflict` (details: constraint)
  * - 23514 on a `<table>_status_transition` pseudo-constraint → 409 `invalid_transition` with
  *   `{ from, to }` (by constraint name, never by matching the message)
+ * - 23P01 on payment_periods_no_overlap (a day paid twice) → 409 `conflict`
  * - 23503 FK, other 23514 checks, 23502 not-null, 23P01 exclusion, class 22 → 422 `unprocessable`
  * - 40001 / 40P01 (after the one retry) → 409 `conflict` with Retry-After
  * - 57014 statement timeout / cancel → 504 `timeout`
@@ -143,6 +144,14 @@ export function toAppError(err: unknown): AppError {
         opts(),
       );
     case "23P01":
+      // The no-day-paid-twice rule: a conflict with what is already paid, not bad input.
+      if (constraint === "payment_periods_no_overlap") {
+        return new AppError(
+          "conflict",
+          named("Some days of this period are already paid for this candidate and project"),
+          opts(),
+        );
+      }
       return new AppError("unprocessable", named("The record overlaps an existing one"), opts());
     case "22P02":
       return new AppError("unprocessable", "A value has the wrong format", opts());

@@ -315,3 +315,90 @@ drop trigger if exists trg_candidate_bank_accounts_payee on public.candidate_ban
 create trigger trg_candidate_bank_accounts_payee
   after insert or update or delete on public.candidate_bank_accounts
   for each row execute function public.tg_payee_changed();
+
+-- -------------------------------------------------------------------------------------
+-- No day is paid twice. Every payment that names a period (payroll's do; a manual one may)
+-- holds that period for its project and candidate in private.payment_periods, whose exclusion
+-- constraint refuses any overlap with another live payment's — whatever the door, and for
+-- concurrent runs (the second insert waits for the first and then fails). A payroll run that
+-- would pay days already paid is refused with 409 naming the paid ranges (the functions check
+-- first, for the message; the constraint is the rule). The exact period again is not an
+-- overlap but a rerun: payroll's idempotency keys answer it with the existing payments. A
+-- cancelled payment frees its days; a failed one keeps them (the bank returned the money:
+-- finance pays it again by hand, deliberately). payments is partitioned, which exclusion
+-- constraints are not, hence the side table kept by triggers.
+-- -------------------------------------------------------------------------------------
+create extension if not exists btree_gist with schema extensions;
+
+create table if not exists private.payment_periods (
+  payment_id uuid primary key,
+  project_id uuid not null,
+  candidate_id uuid not null,
+  period daterange not null,
+  constraint payment_periods_no_overlap exclude using gist (
+    project_id with =, candidate_id with =, period with &&)
+);
+comment on table private.payment_periods is
+  'The days each live (not cancelled) payment with a period pays, per project and candidate; '
+  'the exclusion constraint payment_periods_no_overlap is the no-day-paid-twice rule. Kept by '
+  'triggers on payments (rebuild_payment_periods() after bulk loads that bypass them).';
+alter table private.payment_periods enable row level security;
+revoke all on private.payment_periods from public, anon, authenticated, functions_user;
+grant select on private.payment_periods to service_role;
+
+create or replace function public.tg_payment_periods()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    delete from private.payment_periods where payment_id = old.id;
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') and new.period_start is not null
+     and new.period_end is not null and new.status <> 'cancelled' then
+    insert into private.payment_periods (payment_id, project_id, candidate_id, period)
+    values (new.id, new.project_id, new.candidate_id,
+            daterange(new.period_start, new.period_end, '[]'));
+  end if;
+  return null;
+end
+$$;
+revoke all on function public.tg_payment_periods() from public, anon, authenticated, functions_user;
+drop trigger if exists trg_payments_periods on public.payments;
+create trigger trg_payments_periods
+  after insert or delete or update of status, period_start, period_end, project_id, candidate_id
+  on public.payments for each row execute function public.tg_payment_periods();
+
+-- Rebuilt from the payments themselves (a push onto existing data, the seed's bulk load). Where
+-- history already overlaps, the earlier payment keeps the days and the rest are reported.
+create or replace function public.rebuild_payment_periods()
+returns int
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_skipped int;
+begin
+  delete from private.payment_periods;
+  insert into private.payment_periods (payment_id, project_id, candidate_id, period)
+  select p.id, p.project_id, p.candidate_id, daterange(p.period_start, p.period_end, '[]')
+    from public.payments p
+   where p.period_start is not null and p.period_end is not null and p.status <> 'cancelled'
+   order by p.created_at, p.id
+  on conflict do nothing;
+  select count(*) into v_skipped from public.payments p
+   where p.period_start is not null and p.period_end is not null and p.status <> 'cancelled'
+     and not exists (select 1 from private.payment_periods x where x.payment_id = p.id);
+  if v_skipped > 0 then
+    raise warning '% payments overlap an earlier one''s period: their days stay with it', v_skipped;
+  end if;
+  return v_skipped;
+end
+$$;
+revoke all on function public.rebuild_payment_periods()
+  from public, anon, authenticated, functions_user;
+grant execute on function public.rebuild_payment_periods() to service_role;
+select public.rebuild_payment_periods();

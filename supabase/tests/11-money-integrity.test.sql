@@ -1,7 +1,7 @@
 -- Money integrity rules (issue 21) that live in the database, for every door.
 begin;
 \ir fixtures/world.psql
-select plan(17);
+select plan(21);
 
 -- ---------------------------------------------------------------- nothing on a deleted project
 update projects set deleted_at = now() where id = tests.id('P1');
@@ -82,6 +82,35 @@ select is((select actor_id from activity_logs
 select throws_ok($$update payments set status = 'pending'
                     where id = '40000000-0000-4000-8000-0000000000f2'$$,
   '23514', null, 'nobody else may move approved -> pending');
+
+-- ---------------------------------------------------------------- no day paid twice
+select tests.act_as('admin');
+insert into payments (id, project_id, candidate_id, amount, payment_date, period_start, period_end)
+values ('40000000-0000-4000-8000-0000000000d1', tests.id('P2'), tests.id('K2'), 100, current_date,
+        '2026-11-01', '2026-11-30');
+select throws_ok($$insert into payments (project_id, candidate_id, amount, payment_date,
+                                         period_start, period_end)
+                   values (tests.id('P2'), tests.id('K2'), 100, current_date,
+                           '2026-11-15', '2026-12-15')$$,
+  '23P01', null, 'an overlapping period for the same project and candidate is refused');
+select lives_ok($$insert into payments (project_id, candidate_id, amount, payment_date,
+                                        period_start, period_end)
+                  values (tests.id('P2'), tests.id('K2'), 100, current_date,
+                          '2026-12-01', '2026-12-15')$$,
+  'the days after it are free');
+update payments set status = 'cancelled' where id = '40000000-0000-4000-8000-0000000000d1';
+select lives_ok($$insert into payments (project_id, candidate_id, amount, payment_date,
+                                        period_start, period_end)
+                  values (tests.id('P2'), tests.id('K2'), 100, current_date,
+                          '2026-11-15', '2026-11-30')$$,
+  'a cancelled payment frees its days');
+reset role;
+select set_config('request.jwt.claims', '', true);
+select throws_ok($$insert into payments (project_id, candidate_id, amount, payment_date,
+                                         period_start, period_end)
+                   values (tests.id('P2'), tests.id('K2'), 100, current_date,
+                           '2026-11-20', '2026-11-20')$$,
+  '23P01', null, 'the service path cannot pay a day twice either');
 
 -- ---------------------------------------------------------------- idempotency records expire
 insert into payment_idempotency_keys (key, request_hash, created_at) values

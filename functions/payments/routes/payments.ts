@@ -88,13 +88,19 @@ paymentRoutes.openapi(
       "than PAYROLL_ASYNC_THRESHOLD, it answers 202 with a job to follow at `status_url` " +
       "(the job's result has the counts); asking again with the same values while it is " +
       "queued or running joins that job (any caller answered with it may follow it), other " +
-      "values for the same project and period are a 409 naming the live job.",
+      "values for the same project and period are a 409 naming the live job. A period that " +
+      "overlaps one already paid (for any of the candidates) is a 409 naming the paid ranges: " +
+      "no day is paid twice.",
     request: { body: jsonBody(PayrollBody) },
     responses: {
       200: jsonResponse(PayrollResult, "Created and existing payments"),
       202: jsonResponse(JobAccepted, "Queued as a job"),
       404: jsonResponse(ErrorBody, "No such project"),
-      409: jsonResponse(ErrorBody, "A run of this project and period is live with other values"),
+      409: jsonResponse(
+        ErrorBody,
+        "Days of the period are already paid, or a run of this project and period is live with " +
+          "other values",
+      ),
     },
   }),
   async (c) => {

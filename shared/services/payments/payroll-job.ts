@@ -16,8 +16,8 @@ import { notFound, unprocessable } from "../../errors.ts";
 import { checkpoint, sendOrJoin } from "../../jobs/queue.ts";
 import { type JobRun, Permanent, Yielded } from "../../jobs/worker.ts";
 import type { AppRole } from "../../auth.ts";
-import { type PayrollResult, runPayroll } from "./payroll.ts";
-import { payrollProjectSql, payrollSizeSql, payrollStepSql } from "./queries.ts";
+import { type PayrollResult, refusePaidDays, runPayroll } from "./payroll.ts";
+import { paidOverlapsSql, payrollProjectSql, payrollSizeSql, payrollStepSql } from "./queries.ts";
 import type { PayrollInput } from "./types.ts";
 
 /** How a payroll request is answered: the result now, or a job to follow. */
@@ -71,6 +71,14 @@ export async function requestPayroll(
   );
   if (!project) throw notFound("Project");
   if (project.status === "cancelled") throw unprocessable("The project is cancelled");
+  // Days already paid by another period: refused now, not as a failed job.
+  refusePaidDays(
+    await asServiceRole(
+      "payroll paid days",
+      (tx) => paidOverlapsSql(tx, input, { exceptSamePeriod: true }),
+      { readOnly: true },
+    ),
+  );
   // The job is the only write, so it needs no business transaction; clients never get
   // queue.send, so it goes on the service path.
   const payload: PayrollPayload = { input, user_id: caller.id };

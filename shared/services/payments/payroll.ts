@@ -3,17 +3,20 @@
  * overlaps the period, amount = working days (Mon–Fri) of the overlap × daily_rate, zero amounts
  * skipped. Idempotent through deterministic keys in payment_idempotency_keys,
  * `payroll:<project>:<candidate>:<period_start>:<period_end>`: running the same period again
- * (or twice at once) creates nothing new and returns the same payment ids.
+ * (or twice at once) creates nothing new and returns the same payment ids. A different period
+ * that overlaps a paid one is a 409 naming the paid ranges (no day is paid twice).
  */
 import type { Caller } from "../../caller.ts";
 import { asServiceRole } from "../../db/index.ts";
-import { notFound, unprocessable } from "../../errors.ts";
+import { conflict, notFound, unprocessable } from "../../errors.ts";
 import { actAsCaller, actAsService, requestHash } from "./idempotency.ts";
 import { type ChangedPayment, paymentChanges } from "./cache.ts";
 import { invalidating } from "../../cache/outbox.ts";
 import {
   claimPayrollKeysSql,
   insertPayrollSql,
+  paidOverlapsSql,
+  type PaidRange,
   type PayrollLineRow,
   payrollLinesSql,
   payrollProjectSql,
@@ -51,6 +54,21 @@ export const payrollKey = (projectId: string, candidateId: string, start: string
 type ComputedLine = Pick<PayrollLineRow, "candidate_id" | "days" | "amount">;
 
 /**
+ * A run that would pay days already paid (another period overlapping this one, for the same
+ * project and candidate) is refused whole, naming the paid ranges: finance asks again for the
+ * unpaid days. The database refuses it anyway (payment_periods_no_overlap); this says which.
+ */
+export function refusePaidDays(paid: PaidRange[]): void {
+  if (!paid.length) return;
+  throw conflict(
+    `${paid.length} payment(s) already pay days of this period: ask for the days after ${
+      paid.map((p) => p.paid_to).sort().at(-1)
+    } or before ${paid.map((p) => p.paid_from).sort()[0]}`,
+    { paid },
+  );
+}
+
+/**
  * Runs payroll for one project and period. Reads run as the caller (RLS: admin and finance see
  * every assignment); keys are claimed on the service path, payments inserted as the caller.
  */
@@ -82,6 +100,11 @@ export async function runPayroll(
         (await claimPayrollKeysSql(tx, keys, hashes, caller.id)).map((r) => r.key),
       );
       const fresh = lines.filter((l) => claimed.has(keyOf(l)));
+      if (fresh.length) {
+        refusePaidDays(
+          await paidOverlapsSql(tx, input, { candidates: fresh.map((l) => l.candidate_id) }),
+        );
+      }
 
       let inserted: {
         id: string;

@@ -227,6 +227,38 @@ export function payrollLinesSql(tx: Tx, input: PayrollInput, slice: PayrollSlice
      order by s.candidate_id`;
 }
 
+/** Days already paid that a payroll of `input` would pay again: one row per paid range. */
+export interface PaidRange {
+  candidate_id: string;
+  payment_id: string;
+  paid_from: string;
+  paid_to: string;
+}
+
+/**
+ * The live payments of the project whose period overlaps `input`'s (private.payment_periods, the
+ * table behind the no-overlap rule; service path only), for `candidates` or every candidate.
+ * `exceptSamePeriod` leaves out exactly the asked period: a rerun, which payroll's keys answer.
+ */
+export function paidOverlapsSql(
+  tx: Tx,
+  input: Pick<PayrollInput, "project_id" | "period_start" | "period_end">,
+  options: { candidates?: string[]; exceptSamePeriod?: boolean } = {},
+) {
+  return tx<PaidRange[]>`
+    select x.candidate_id, x.payment_id, lower(x.period)::text as paid_from,
+           (upper(x.period) - 1)::text as paid_to
+      from private.payment_periods x
+     where x.project_id = ${input.project_id}::uuid
+       and x.period && daterange(${input.period_start}::date, ${input.period_end}::date, '[]')
+       and (${options.candidates ?? null}::uuid[] is null
+            or x.candidate_id = any (${options.candidates ?? null}::uuid[]))
+       and not (${options.exceptSamePeriod ?? false}::boolean
+                and x.period = daterange(${input.period_start}::date, ${input.period_end}::date,
+                                         '[]'))
+     order by x.candidate_id, lower(x.period)`;
+}
+
 /** How many assignments a payroll run of the project pays (the async threshold counts them). */
 export function payrollSizeSql(tx: Tx, projectId: string) {
   return tx<{ n: number }[]>`

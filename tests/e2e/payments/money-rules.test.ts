@@ -151,6 +151,76 @@ Deno.test({
       },
     );
 
+    await t.step(
+      "no day is paid twice: an overlapping payroll period is a 409 naming the paid days",
+      async () => {
+        const first = {
+          project_id: w.projectId,
+          period_start: "2027-02-01",
+          period_end: "2027-02-12",
+        };
+        const paid = await invoke<Body>("finance", "payments/payroll", {
+          method: "POST",
+          body: { ...first, payment_date: "2027-02-15" },
+        });
+        assert.equal(paid.status, 200, JSON.stringify(paid.data));
+        assert.equal(paid.data.created, 2);
+        const before = await paymentCount(w.crew.candidateId);
+        const overlap = await invoke<Body>("finance", "payments/payroll", {
+          method: "POST",
+          body: {
+            project_id: w.projectId,
+            period_start: "2027-02-08",
+            period_end: "2027-02-19",
+            payment_date: "2027-02-22",
+          },
+        });
+        assert.equal(overlap.status, 409, JSON.stringify(overlap.data));
+        assert.deepEqual(
+          overlap.data.error.details.paid.map((p: Body) => [p.paid_from, p.paid_to]),
+          [["2027-02-01", "2027-02-12"], ["2027-02-01", "2027-02-12"]],
+        );
+        assert.equal(await paymentCount(w.crew.candidateId), before, "nothing created");
+        const asJob = await invoke<Body>("finance", "payments/payroll", {
+          method: "POST",
+          body: { ...first, period_start: "2027-02-10", payment_date: "2027-02-22", async: true },
+        });
+        assert.equal(asJob.status, 409, "refused before it is queued");
+        // The same period again is a rerun, not an overlap; the days after it are free.
+        const rerun = await invoke<Body>("finance", "payments/payroll", {
+          method: "POST",
+          body: { ...first, payment_date: "2027-02-15" },
+        });
+        assert.equal(rerun.status, 200);
+        assert.equal(rerun.data.existing, 2);
+        const next = await invoke<Body>("finance", "payments/payroll", {
+          method: "POST",
+          body: {
+            project_id: w.projectId,
+            period_start: "2027-02-15",
+            period_end: "2027-02-26",
+            payment_date: "2027-03-01",
+          },
+        });
+        assert.equal(next.status, 200, JSON.stringify(next.data));
+        assert.equal(next.data.created, 2);
+        // A manual payment naming paid days: the database's rule, 409 too.
+        const manual = await invoke<Body>("finance", "payments", {
+          method: "POST",
+          headers: { "idempotency-key": newKey() },
+          body: {
+            project_id: w.projectId,
+            candidate_id: w.crew.candidateId,
+            amount: "10.00",
+            payment_date: "2027-03-01",
+            period_start: "2027-02-20",
+            period_end: "2027-02-20",
+          },
+        });
+        assert.equal(manual.status, 409, JSON.stringify(manual.data));
+      },
+    );
+
     await closeDb();
   },
 });
