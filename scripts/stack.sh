@@ -95,10 +95,14 @@ ensure_deps() {
 }
 
 write_env() {
-  local keys metrics_token
+  local keys metrics_token cache_keys
   # The scrape token survives `up` after `up` (Prometheus's config holds it too).
   metrics_token=$(sed -n 's/^METRICS_TOKEN=//p' "$ENV_FILE" 2>/dev/null || true)
   [ -n "$metrics_token" ] || metrics_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  # The key that seals cache entries in Redis (shared/cache/seal.ts); kept across `up` so
+  # entries already in Redis still open.
+  cache_keys=$(sed -n 's/^CACHE_ENCRYPTION_KEYS=//p' "$ENV_FILE" 2>/dev/null || true)
+  [ -n "$cache_keys" ] || cache_keys="local1:$(head -c 32 /dev/urandom | base64 -w0)"
   keys=$(JWT_SECRET="$JWT_SECRET" "$DENO" run -A "$ROOT/scripts/stack/keys.ts" env)
   cat >"$ENV_FILE" <<ENV
 # Written by scripts/stack.sh up — local only, never commit.
@@ -114,6 +118,7 @@ POOLER_POOL_SIZE=$POOLER_POOL_SIZE
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 UPSTASH_REDIS_REST_URL=http://127.0.0.1:$REDIS_REST_PORT
 UPSTASH_REDIS_REST_TOKEN=$UPSTASH_REDIS_REST_TOKEN
+CACHE_ENCRYPTION_KEYS=$cache_keys
 API_PORT=$API_PORT
 DB_PORT=$DB_PORT
 POOLER_PORT=$POOLER_PORT

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { CacheOptions } from "./cache/options.ts";
 import type { DbOptions } from "./db/options.ts";
+import { parseKeys } from "./cache/seal.ts";
 
 /** `limit` requests per `windowS` seconds. */
 export interface Rule {
@@ -142,6 +143,16 @@ const Env = z.object({
   UPSTASH_REDIS_URL: url,
   UPSTASH_REDIS_REST_TOKEN: text,
   UPSTASH_REDIS_TOKEN: text,
+  CACHE_ENCRYPTION_KEYS: text.pipe(
+    z.string().optional().refine((spec) => {
+      try {
+        parseKeys(spec);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "id:base64key[,id:base64key…], each key 32 bytes"),
+  ),
   CACHE_NAMESPACE: text.pipe(
     z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "letters, digits, _ and - only").optional(),
   ),
@@ -257,6 +268,7 @@ export function parseConfig(
       redisUrl: e.UPSTASH_REDIS_REST_URL ?? e.UPSTASH_REDIS_URL,
       redisToken: e.UPSTASH_REDIS_REST_TOKEN ?? e.UPSTASH_REDIS_TOKEN,
       namespace: e.CACHE_NAMESPACE,
+      encryptionKeys: e.CACHE_ENCRYPTION_KEYS,
       defaultTtlSeconds: e.CACHE_TTL_SECONDS,
       l1TtlSeconds: e.CACHE_L1_TTL_SECONDS,
       l1MaxEntries: e.CACHE_L1_MAX_ENTRIES,

@@ -25,6 +25,7 @@ export type AssignmentFilters = QueryOf<Operation<paths, "/candidates/{id}/assig
 /** The candidates service over `route` (see client/index.ts). */
 export function candidatesService(route: RouteBinder<paths>) {
   const list = route("get", "/candidates");
+  const lookup = route("post", "/candidates/lookup");
   const create = route("post", "/candidates");
   const me = route("get", "/candidates/me");
   const importRows = route("post", "/candidates/import");
@@ -38,6 +39,8 @@ export function candidatesService(route: RouteBinder<paths>) {
     ...paged((filters: CandidateFilters | undefined, cursor) =>
       list({ query: { ...filters, cursor } }).then((r) => r.data)
     ),
+    /** Finds a candidate by IC number, sent in the body (not the URL): a page of 0 or 1. */
+    lookup: (icNumber: string) => lookup({ body: { ic_number: icNumber } }).then((r) => r.data),
     /** Creates a candidate (admin, manager). */
     create: (body: CandidateCreate) => create({ body }).then((r) => r.data),
     /** The caller's own candidate record. */

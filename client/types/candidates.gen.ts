@@ -222,6 +222,89 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/candidates/lookup": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Find a candidate by IC number, sent in the body (IC numbers masked)
+     * @description The same as `GET /candidates?ic=`, without the IC number in the URL, where platforms, proxies and browsers log it. Prefer this one.
+     *
+     *     Roles: admin, manager, finance
+     *
+     *     Rate limited (expensive).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CandidateLookup"];
+        };
+      };
+      responses: {
+        /** @description The matching candidate, if any */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["CandidatePage"];
+          };
+        };
+        /** @description Invalid input */
+        400: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description No valid token */
+        401: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Role not allowed */
+        403: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+        /** @description Too many requests (see Retry-After and RateLimit-*) */
+        429: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/candidates/me": {
     parameters: {
       query?: never;
@@ -775,6 +858,10 @@ export interface components {
       user_id: string | null;
       created_at: string;
       updated_at: string;
+    };
+    CandidateLookup: {
+      /** @example 900101-14-5678 */
+      ic_number: string;
     };
     Candidate: {
       /** Format: uuid */

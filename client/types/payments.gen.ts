@@ -811,7 +811,7 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Cancel a pending or approved payment
+     * Cancel a pending or approved payment (not one in a bank file)
      * @description Roles: admin, finance
      *
      *     Rate limited (writes).

@@ -2,5 +2,6 @@
 import { createApp } from "../../shared/http/index.ts";
 import { candidatesRoutes } from "./routes/candidates.ts";
 
-export const app = createApp("candidates");
+// Every answer here carries an IC (full or masked), contact details or bank details.
+export const app = createApp("candidates", { noStore: true });
 app.route("/", candidatesRoutes);

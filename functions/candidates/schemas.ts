@@ -66,6 +66,9 @@ export const SearchQuery = z.strictObject({
   ...PageQuery,
 });
 
+/** `POST /candidates/lookup`: the IC in the body, never in a URL that proxies and logs keep. */
+export const LookupBody = z.strictObject({ ic_number: IcNumber }).openapi("CandidateLookup");
+
 export const PagedQuery = z.strictObject(PageQuery);
 
 const Base = {

@@ -48,6 +48,7 @@ export class Cache {
         breakerThreshold: o.breakerThreshold,
         breakerOpenMs: o.breakerOpenMs,
         leaseMs: o.leaseMs,
+        encryptionKeys: o.encryptionKeys,
       }, this.stats)
       : null;
     // A Redis that came back empty cannot say what this isolate missed while it was away.

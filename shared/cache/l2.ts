@@ -9,6 +9,7 @@ import { guardedCall } from "./l2-call.ts";
 import { PendingInvalidations } from "./pending.ts";
 import { INVALIDATE_SCRIPT, READ_SCRIPT, WRITE_SCRIPT } from "./scripts.ts";
 import type { CacheStats } from "./stats.ts";
+import { createSealer, type Sealer } from "./seal.ts";
 import type { L2Options, L2Read, L2Write, Lease, RecordedInvalidation } from "./types.ts";
 
 export type { L2Options, L2Read, L2Write, Lease, RecordedInvalidation };
@@ -32,8 +33,11 @@ export class L2Store {
   private readonly proposedEpoch = crypto.randomUUID();
   private epoch: string | undefined;
   private readonly pending = new PendingInvalidations();
+  /** Seals values on their way to Redis and opens them on the way back (seal.ts). */
+  private readonly sealer: Promise<Sealer>;
 
   constructor(private readonly options: L2Options, private readonly stats: CacheStats) {
+    this.sealer = createSealer(options.encryptionKeys);
     this.redis = new Redis({
       url: options.url,
       token: options.token,
@@ -104,7 +108,11 @@ export class L2Store {
           tags.push(recorded[i].slice(this.tagPrefix.length));
         }
       }
-      return { kind: "hit", data: String(reply[1]), tags };
+      const data = await (await this.sealer).open(key, String(reply[1]));
+      // An entry that does not open (sealed with a retired key, tampered with, or written in
+      // plaintext before sealing) is a miss; the next write replaces it.
+      if (data === undefined) return { kind: "miss" };
+      return { kind: "hit", data, tags };
     }
     const seq = String(reply[1]);
     return { kind: "miss", lease: seq === "" ? undefined : { seq, epoch } };
@@ -121,6 +129,7 @@ export class L2Store {
     tags: readonly string[],
     lease?: Lease,
   ): Promise<L2Write> {
+    const sealed = await (await this.sealer).close(key, data);
     // A fill must not land before this isolate's own missed invalidations do.
     const reply = !(await this.replayed()) ? undefined : await this.call(() =>
       this.write$.exec(
@@ -132,7 +141,7 @@ export class L2Store {
           ...this.tagKeys(tags),
         ],
         [
-          data,
+          sealed,
           String(Math.max(1, Math.ceil(ttlMs))),
           lease?.seq ?? "",
           String(Math.max(ttlMs, this.options.leaseMs) + 1000),

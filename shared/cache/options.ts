@@ -5,6 +5,11 @@ export interface CacheOptions {
   /** Upstash REST URL; with no URL or token the cache runs on L1 alone. */
   redisUrl?: string;
   redisToken?: string;
+  /**
+   * `CACHE_ENCRYPTION_KEYS` (`id:base64,…`, the first seals): L2 values are AES-GCM sealed with
+   * them (shared/cache/seal.ts); none = plaintext in Redis.
+   */
+  encryptionKeys?: string;
   /** First part of every Redis key (default "crew"); the schema version follows it. */
   namespace?: string;
   /** TTL used when a call gives none (default 60 s). */
@@ -41,16 +46,20 @@ export interface CacheOptions {
   leaseMs?: number;
 }
 
-export type ResolvedCacheOptions = Required<Omit<CacheOptions, "redisUrl" | "redisToken">> & {
-  redisUrl?: string;
-  redisToken?: string;
-};
+export type ResolvedCacheOptions =
+  & Required<Omit<CacheOptions, "redisUrl" | "redisToken" | "encryptionKeys">>
+  & {
+    redisUrl?: string;
+    redisToken?: string;
+    encryptionKeys?: string;
+  };
 
 /** Fills in defaults. */
 export function resolveOptions(o: CacheOptions): ResolvedCacheOptions {
   return {
     redisUrl: o.redisUrl || undefined,
     redisToken: o.redisToken || undefined,
+    encryptionKeys: o.encryptionKeys || undefined,
     namespace: o.namespace || "crew",
     defaultTtlSeconds: o.defaultTtlSeconds ?? 60,
     l1TtlSeconds: o.l1TtlSeconds ?? 5,

@@ -66,6 +66,8 @@ export interface L2Options {
   breakerOpenMs: number;
   /** How long a miss's lease stays valid; loads that take longer are not written back. */
   leaseMs: number;
+  /** Keys that seal values in Redis (seal.ts); none = plaintext. */
+  encryptionKeys?: string;
 }
 
 /** A miss's permission to fill: the sequence value and the Redis dataset (epoch) it came from. */

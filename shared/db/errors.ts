@@ -101,7 +101,8 @@ const RULES: Record<string, string> = {
  * - 23505 unique → 409 `conflict` (details: constraint)
  * - 23514 on a `<table>_status_transition` pseudo-constraint → 409 `invalid_transition` with
  *   `{ from, to }` (by constraint name, never by matching the message)
- * - 23P01 on payment_periods_no_overlap (a day paid twice) → 409 `conflict`
+ * - 23P01 on payment_periods_no_overlap (a day paid twice), 23514 on payments_exported (a
+ *   payment in a bank file cancelled or edited) → 409 `conflict`
  * - 23503 FK, other 23514 checks, 23502 not-null, 23P01 exclusion, class 22 → 422 `unprocessable`
  * - 40001 / 40P01 (after the one retry) → 409 `conflict` with Retry-After
  * - 57014 statement timeout / cancel → 504 `timeout`
@@ -135,6 +136,13 @@ export function toAppError(err: unknown): AppError {
     case "23514": {
       const machine = constraint ? TRANSITION.exec(constraint) : null;
       if (machine) return transitionRefusal(err, machine[1]);
+      if (constraint === "payments_exported") {
+        return new AppError(
+          "conflict",
+          "The payment is in a bank file: it can only be marked paid or failed",
+          opts(),
+        );
+      }
       return new AppError("unprocessable", named("A value breaks a rule of the record"), opts());
     }
     case "23502":

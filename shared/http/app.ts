@@ -46,6 +46,12 @@ export function createApp(
      * Prometheus scrape token may read as well as an admin JWT.
      */
     selfAuthenticated?: readonly string[];
+    /**
+     * Every answer carries personal data (an IC, contact or bank details): `Cache-Control:
+     * private, no-store` on all of them, errors and replays included, so no browser or proxy
+     * keeps one.
+     */
+    noStore?: boolean;
   } = {},
 ): App {
   installGuard();
@@ -60,6 +66,15 @@ export function createApp(
     },
   }).basePath(`/${name}`) as unknown as App;
 
+  if (options.noStore) {
+    app.use("*", async (c, next) => {
+      // Before: answers built by `c.json` carry it, so the replay kept of one does too. After:
+      // answers built elsewhere (errors) get it as well.
+      c.header("cache-control", "private, no-store");
+      await next();
+      c.header("cache-control", "private, no-store");
+    });
+  }
   app.use("*", envelope(name, requestTimeoutMs, config.http.maxInFlight));
   // The one error handler. An error that is not ours (a bug, not a refusal) goes to Sentry too,
   // flushed before the response leaves: the isolate may be recycled right after.

@@ -402,3 +402,56 @@ revoke all on function public.rebuild_payment_periods()
   from public, anon, authenticated, functions_user;
 grant execute on function public.rebuild_payment_periods() to service_role;
 select public.rebuild_payment_periods();
+
+-- -------------------------------------------------------------------------------------
+-- A payment in a bank file is exported: it can only end paid or failed (the bank returned it),
+-- never be cancelled, sent back to pending, edited or deleted, whoever writes. The file's lines carry
+-- the payee and the amount as they were when the payment was claimed for the file (copied in
+-- the claim's transaction), so a file's bytes never change once its payments are taken — a
+-- retry after the crew member changed their account, or after a bank row was deleted, writes
+-- the same file — and the header total is the sum of those lines.
+-- -------------------------------------------------------------------------------------
+alter table private.bank_file_payments add column if not exists amount numeric(14, 2);
+alter table private.bank_file_payments add column if not exists account_holder text;
+alter table private.bank_file_payments add column if not exists bank_name text;
+alter table private.bank_file_payments add column if not exists account_number text;
+comment on column private.bank_file_payments.account_number is
+  'The payee as it was when the payment was claimed for the file (with amount, account_holder '
+  'and bank_name): what the file pays, whatever the candidate''s account says later.';
+
+create or replace function public.tg_payments_exported()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  -- SECURITY DEFINER: the files are on the service path; writers only learn that it is in one.
+  if not exists (select 1 from private.bank_file_payments f where f.payment_id = old.id) then
+    return coalesce(new, old);
+  end if;
+  if tg_op = 'DELETE' or new.status not in ('approved', 'paid', 'failed')
+     or (new.amount, new.candidate_id, new.project_id, new.payment_date, new.method,
+         new.period_start, new.period_end)
+        is distinct from (old.amount, old.candidate_id, old.project_id, old.payment_date,
+                          old.method, old.period_start, old.period_end) then
+    raise exception 'payment % is in a bank file: it can only be paid or failed', old.id
+      using errcode = 'check_violation', constraint = 'payments_exported',
+            table = 'payments', schema = 'public';
+  end if;
+  return new;
+end
+$$;
+revoke all on function public.tg_payments_exported()
+  from public, anon, authenticated, functions_user;
+drop trigger if exists trg_payments_exported on public.payments;
+create trigger trg_payments_exported before update or delete on public.payments
+  for each row execute function public.tg_payments_exported();
+
+-- Files built before this migration get their copy from the rows as they are now.
+update private.bank_file_payments x
+   set amount = p.amount, account_holder = b.account_holder, bank_name = b.bank_name,
+       account_number = b.account_number
+  from public.payments p
+  join public.candidate_bank_accounts b on b.candidate_id = p.candidate_id
+ where x.amount is null and p.id = x.payment_id and p.payment_date = x.payment_date;

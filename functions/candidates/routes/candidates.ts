@@ -35,6 +35,7 @@ import {
   Earnings,
   ImportBody,
   ImportResult,
+  LookupBody,
   PagedQuery,
   SearchQuery,
 } from "../schemas.ts";
@@ -58,6 +59,27 @@ candidatesRoutes.openapi(
   async (c) => {
     const { cursor, ...filters } = c.req.valid("query");
     return c.json(await handle(c, "service", (me) => searchCandidates(me, filters, cursor)), 200);
+  },
+);
+
+candidatesRoutes.openapi(
+  route({
+    method: "post",
+    path: "/lookup",
+    summary: "Find a candidate by IC number, sent in the body (IC numbers masked)",
+    description: "The same as `GET /candidates?ic=`, without the IC number in the URL, where " +
+      "platforms, proxies and browsers log it. Prefer this one.",
+    rateLimit: "expensive",
+    roles: ["admin", "manager", "finance"],
+    request: { body: jsonBody(LookupBody) },
+    responses: { 200: jsonResponse(CandidatePage, "The matching candidate, if any") },
+  }),
+  async (c) => {
+    const { ic_number } = c.req.valid("json");
+    return c.json(
+      await handle(c, "service", (me) => searchCandidates(me, { ic: ic_number, limit: 1 })),
+      200,
+    );
   },
 );
 

@@ -142,7 +142,7 @@ paymentRoutes.openapi(move("/{id}/approve", "Approve a pending payment", {}), as
 });
 
 paymentRoutes.openapi(
-  move("/{id}/cancel", "Cancel a pending or approved payment", {}),
+  move("/{id}/cancel", "Cancel a pending or approved payment (not one in a bank file)", {}),
   async (c) => {
     const { id } = c.req.valid("param");
     return c.json(await moved(c, id, { action: "cancel" }), 200);

@@ -76,7 +76,10 @@ function toJson(r: Record<string, unknown>): BankFileJson {
   };
 }
 
-/** Takes the payments for file `id` unless it exists already; false when there were none. */
+/**
+ * Takes the payments for file `id` unless it exists already — with their payee and amount as they
+ * are now, in this transaction (the file is built from this copy) — false when there were none.
+ */
 async function claimPayments(tx: Tx, id: string, job: JobRun): Promise<boolean> {
   const { period_start, period_end, user_id } = job.payload as unknown as BankFileRequest & {
     user_id?: string;
@@ -91,9 +94,11 @@ async function claimPayments(tx: Tx, id: string, job: JobRun): Promise<boolean> 
             date_trunc('second', now()))`;
   const [{ n }] = await tx<{ n: number }[]>`
     with taken as (
-      insert into private.bank_file_payments (payment_id, payment_date, file_id, line_no)
+      insert into private.bank_file_payments (payment_id, payment_date, file_id, line_no, amount,
+                                              account_holder, bank_name, account_number)
       select p.id, p.payment_date, ${id}::uuid,
-             row_number() over (order by p.payment_date, p.id)
+             row_number() over (order by p.payment_date, p.id),
+             p.amount, b.account_holder, b.bank_name, b.account_number
         from public.payments p
         join public.candidate_bank_accounts b on b.candidate_id = p.candidate_id
        where p.status = 'approved' and p.method = 'bank_transfer'
@@ -112,19 +117,17 @@ export async function bankFileJob(job: JobRun): Promise<Record<string, unknown>>
   const any = await asServiceRole("bank file claim", (tx) => claimPayments(tx, id, job));
   if (!any) return { file_id: null, payments_count: 0 };
   const { file, lines } = await asServiceRole("bank file lines", async (tx) => {
+    // Everything from the claim's copy: the same bytes on every attempt, and the total is the
+    // sum of exactly these lines.
     const [file] = await tx`
       select f.id, f.period_start, f.period_end, f.created_at,
-             coalesce((select sum(p.amount) from private.bank_file_payments x
-                         join public.payments p
-                           on p.id = x.payment_id and p.payment_date = x.payment_date
+             coalesce((select sum(x.amount) from private.bank_file_payments x
                         where x.file_id = f.id), 0)::numeric(14, 2)::text as total_amount
         from private.bank_files f where f.id = ${id}::uuid`;
     const lines = await tx<BankLine[]>`
-      select x.line_no::int, p.id as payment_id, b.account_holder, b.bank_name,
-             b.account_number, p.amount::text as amount, p.payment_date::text as payment_date
+      select x.line_no::int, x.payment_id, x.account_holder, x.bank_name, x.account_number,
+             x.amount::text as amount, x.payment_date::text as payment_date
         from private.bank_file_payments x
-        join public.payments p on p.id = x.payment_id and p.payment_date = x.payment_date
-        join public.candidate_bank_accounts b on b.candidate_id = p.candidate_id
        where x.file_id = ${id}::uuid
        order by x.line_no`;
     return { file, lines };

@@ -167,6 +167,15 @@ Deno.test({
         const exported = await db()`
         select payment_id from private.bank_file_payments where payment_id = any(${paymentIds}::uuid[])`;
         assert.equal(exported.length, 2);
+
+        // In a file, a payment can only be paid or failed: cancelling it is a 409.
+        const cancel = await invoke<{ error: { code: string } }>(
+          "finance",
+          `payments/${paymentIds[0]}/cancel`,
+          { method: "POST", body: {} },
+        );
+        assert.equal(cancel.status, 409, JSON.stringify(cancel.data));
+        // (Paying it is the next step's.)
       },
     );
 

@@ -12,9 +12,14 @@ const L1_TTL_SECONDS = 0.5;
 Deno.test("two processes: writes and invalidations cross within the L1 TTL", async () => {
   const l2 = await sharedL2();
   const namespace = testNamespace();
+  // Both processes seal L2 values with the same key, as every isolate of a deployment does.
+  const encryptionKeys = `t:${
+    btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))
+  }`;
   const here = createCache({
     redisUrl: l2.url,
     redisToken: l2.token,
+    encryptionKeys,
     namespace,
     l1TtlSeconds: L1_TTL_SECONDS,
     l2TimeoutMs: 2000,
@@ -23,6 +28,7 @@ Deno.test("two processes: writes and invalidations cross within the L1 TTL", asy
     UPSTASH_REDIS_REST_URL: l2.url,
     UPSTASH_REDIS_REST_TOKEN: l2.token,
     CACHE_NAMESPACE: namespace,
+    CACHE_ENCRYPTION_KEYS: encryptionKeys,
     CACHE_L1_TTL_SECONDS: String(L1_TTL_SECONDS),
   });
   try {
