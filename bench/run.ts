@@ -24,6 +24,7 @@ import { jobsTargets } from "./lib/jobs-targets.ts";
 import { runMetricsOverhead } from "./lib/metrics.ts";
 import { metricsTargets } from "./lib/metrics-targets.ts";
 import { runPeer } from "./lib/peer.ts";
+import { runSeal, type SealResult, sealTargets } from "./lib/seal.ts";
 import { ROOT } from "./lib/procs.ts";
 import { benchReports, type ReportPair } from "./lib/reports.ts";
 import { benchConfig, Session } from "./lib/session.ts";
@@ -118,9 +119,12 @@ async function main(): Promise<number> {
   let peer: Results["peer"] = null;
   let jobs: Results["jobs"] = null;
   let metricsOverhead: Results["metricsOverhead"] = null;
+  let seal: SealResult | null = null;
   try {
     // First, while nothing else runs: it is a CPU-bound loop in one process.
     peer = await runPeer(session);
+    // Likewise in-process: what sealing the cache's Redis values costs per value.
+    seal = await runSeal(quick);
     // Next, still before any load: the queue beside pg-boss, on the primary stack's Postgres
     // (the function it may start drains every queue, and the load's writes enqueue jobs).
     jobs = await runJobs(session, primary);
@@ -171,6 +175,7 @@ async function main(): Promise<number> {
       ...computeTargets(scenarios, reportPairs, primary.seed, peer),
       ...jobsTargets(jobs),
       ...metricsTargets(metricsOverhead),
+      ...sealTargets(seal),
     ],
     notes: [...notes, ...failures.map((f) => `HARNESS FAILURE: ${f}`)],
     wallClockS: (performance.now() - started) / 1000,

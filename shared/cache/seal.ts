@@ -25,7 +25,14 @@ export interface Sealer {
 }
 
 const text = new TextEncoder();
-const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+/** Base64 in chunks: spreading a large array into one call would overflow the stack. */
+function b64(bytes: Uint8Array): string {
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(bin);
+}
 function unb64(s: string) {
   const bin = atob(s);
   // On its own ArrayBuffer: Web Crypto takes no view of a SharedArrayBuffer.

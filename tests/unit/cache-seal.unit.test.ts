@@ -29,6 +29,10 @@ Deno.test("seal: round trip, nothing readable, bound to its key, rotation", asyn
     "a dropped key's entries miss",
   );
 
+  // A large value (a long list page): no argument-count limit on the way.
+  const big = JSON.stringify({ data: "x".repeat(600_000) });
+  assert.equal(await old.open("list", await old.close("list", big)), big);
+
   const off = await createSealer(undefined);
   assert.equal(await off.close("x", value), value);
   await assert.rejects(createSealer("k1:c2hvcnQ="), /32 bytes/);
