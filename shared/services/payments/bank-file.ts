@@ -107,8 +107,23 @@ async function claimPayments(tx: Tx, id: string, job: JobRun): Promise<boolean> 
       returning 1
     )
     select count(*)::int as n from taken`;
-  if (n === 0) await tx`delete from private.bank_files where id = ${id}::uuid`;
-  return n > 0;
+  if (n === 0) {
+    await tx`delete from private.bank_files where id = ${id}::uuid`;
+    return false;
+  }
+  // The export is a step of each payment's history: in the audit log with the user who asked,
+  // the file and its payments in line order (ids only).
+  await tx`
+    insert into public.activity_logs (actor_id, actor_role, action, entity, entity_id, after)
+    select ${user_id ?? null}::uuid,
+           (select u.raw_app_meta_data ->> 'role' from auth.users u
+             where u.id = ${user_id ?? null}::uuid),
+           'insert', 'bank_files', ${id}::uuid,
+           jsonb_build_object(
+             'period_start', ${period_start}::date, 'period_end', ${period_end}::date,
+             'payment_ids', (select jsonb_agg(x.payment_id order by x.line_no)
+                               from private.bank_file_payments x where x.file_id = ${id}::uuid))`;
+  return true;
 }
 
 /** The `bank_file` queue's handler. */

@@ -53,6 +53,11 @@ Deno.test({
       const first = await bankFileJob(attempt(jobId, payload)) as Record<string, string>;
       assert.equal(first.payments_count, 2);
       const [file] = await db()`select storage_path from private.bank_files where id = ${jobId}`;
+      const [logged] = await db()`
+        select actor_id, actor_role, after from public.activity_logs
+         where entity = 'bank_files' and entity_id = ${jobId}`;
+      assert.equal(logged.actor_id, w.manager.id, "the export is audited with who asked");
+      assert.deepEqual(logged.after.payment_ids, [...ids].sort(), "and the payments in line order");
       const bytes1 = new TextDecoder().decode((await fileStore().get(file.storage_path))!.bytes);
 
       // Between attempts: the first payee changes their account, the second's row goes.
