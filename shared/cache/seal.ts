@@ -16,8 +16,6 @@
 const PREFIX = "s1.";
 
 export interface Sealer {
-  /** Whether values are sealed at all (keys configured). */
-  readonly enabled: boolean;
   /** The value to store for `key`. */
   close(key: string, plain: string): Promise<string>;
   /** The plain value, or undefined when it does not open (unknown key, tampered, plaintext). */
@@ -67,7 +65,6 @@ export async function createSealer(spec: string | undefined): Promise<Sealer> {
   const parsed = parseKeys(spec);
   if (!parsed.length) {
     return {
-      enabled: false,
       close: (_key, plain) => Promise.resolve(plain),
       open: (_key, stored) => Promise.resolve(stored),
     };
@@ -81,7 +78,6 @@ export async function createSealer(spec: string | undefined): Promise<Sealer> {
   }
   const current = parsed[0].id;
   return {
-    enabled: true,
     async close(key, plain) {
       const iv = crypto.getRandomValues(new Uint8Array(12));
       const sealed = await crypto.subtle.encrypt(

@@ -69,7 +69,7 @@ export async function sendOrJoin(
   queue: QueueName,
   payload: Record<string, unknown> & { user_id: string },
   slot: string,
-): Promise<{ id: string; joined: boolean }> {
+): Promise<string> {
   const [row] = await tx<{ id: string; outcome: string; running: Record<string, unknown> }[]>`
     select * from queue.send_or_join(${queue}, ${jsonb(tx, payload)}, ${slot},
                                      ${payload.user_id}::uuid)`;
@@ -81,7 +81,7 @@ export async function sendOrJoin(
       { job_id: row.id, running: row.running },
     );
   }
-  return { id: row.id, joined: row.outcome === "joined" };
+  return row.id;
 }
 
 interface JobRow {

@@ -53,7 +53,7 @@ const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
  * these methods, the route templates plus `unmatched` (route.ts), five status classes.
  */
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
-export const methodLabel = (method: string) => METHODS.has(method) ? method : "OTHER";
+const methodLabel = (method: string) => METHODS.has(method) ? method : "OTHER";
 const requestKey = (method: string, route: string, cls: string) => `${method} ${route} ${cls}`;
 
 /** Records one request: `route` is the template (`/projects/{id}`), never the path. */

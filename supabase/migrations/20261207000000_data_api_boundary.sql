@@ -243,7 +243,6 @@ end
 $$;
 revoke all on function public.tg_candidates_guard_fields()
   from public, anon, authenticated, functions_user;
-drop trigger if exists trg_candidates_restrict_admin_fields on public.candidates;
 drop trigger if exists trg_candidates_restrict_fields on public.candidates;
 create trigger trg_candidates_restrict_fields before update on public.candidates
   for each row execute function public.tg_candidates_guard_fields();

@@ -43,8 +43,8 @@ export interface BankFileJson {
  * a 409; see `sendOrJoin`); returns the job id. On the
  * service path: the route has checked the role, and clients never get queue.send.
  */
-export async function requestBankFile(caller: Caller, input: BankFileRequest): Promise<string> {
-  const { id } = await asServiceRole(
+export function requestBankFile(caller: Caller, input: BankFileRequest): Promise<string> {
+  return asServiceRole(
     "bank file enqueue",
     (tx) =>
       sendOrJoin(
@@ -54,7 +54,6 @@ export async function requestBankFile(caller: Caller, input: BankFileRequest): P
         `bank_file:${input.period_start}:${input.period_end}`,
       ),
   );
-  return id;
 }
 
 const FILE_COLUMNS = "id, period_start, period_end, status, payments_count, total_amount, " +

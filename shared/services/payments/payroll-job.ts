@@ -71,24 +71,19 @@ export async function requestPayroll(
   );
   if (!project) throw notFound("Project");
   if (project.status === "cancelled") throw unprocessable("The project is cancelled");
-  // Days already paid by another period: refused now, not as a failed job.
-  refusePaidDays(
-    await asServiceRole(
-      "payroll paid days",
-      (tx) => paidOverlapsSql(tx, input, { exceptSamePeriod: true }),
-      { readOnly: true },
-    ),
-  );
   // The job is the only write, so it needs no business transaction; clients never get
-  // queue.send, so it goes on the service path.
+  // queue.send, so it goes on the service path. In the same transaction: days already paid by
+  // another period are refused now, not as a failed job.
   const payload: PayrollPayload = { input, user_id: caller.id };
-  const { id: jobId } = await asServiceRole("payroll enqueue", (tx) =>
-    sendOrJoin(
+  const jobId = await asServiceRole("payroll enqueue", async (tx) => {
+    refusePaidDays(await paidOverlapsSql(tx, input, { exceptSamePeriod: true }));
+    return await sendOrJoin(
       tx,
       "payroll",
       { ...payload },
       `payroll:${input.project_id}:${input.period_start}:${input.period_end}`,
-    ));
+    );
+  });
   return { kind: "queued", jobId };
 }
 
