@@ -9,7 +9,10 @@
  * scripts/bench.sh). The harness starts its own gateways (bench/config.toml: hello, pgselect and
  * the four functions), one per cache mode, so each mode's function processes get their own env.
  * Before any load: the L1 peer, then the job queue beside pg-boss (bench/jobs/run.ts, a process
- * of its own on the primary stack's Postgres). Last, on the small seed: the metrics-overhead pair
+ * of its own on the primary stack's Postgres). Every gateway's workers recycle as hosted ones do
+ * (wall clock, idle drop) but those the direct rows send wrk to (EDGE_RECYCLING=off); after the
+ * cache modes, what recycling costs (bench/lib/recycling.ts: cold starts, the cached read and the
+ * mix with recycling on and off). Last, on the small seed: the metrics-overhead pair
  * (bench/lib/metrics.ts), the cached read direct with metrics on and METRICS_DISABLED=1.
  * Exits non-zero when the harness breaks (wrk missing, a scenario with no requests, a gateway
  * that never comes up, a job lost or drained twice) — never because a target is missed.
@@ -24,8 +27,11 @@ import { jobsTargets } from "./lib/jobs-targets.ts";
 import { runMetricsOverhead } from "./lib/metrics.ts";
 import { metricsTargets } from "./lib/metrics-targets.ts";
 import { runPeer } from "./lib/peer.ts";
+import { runRecycling } from "./lib/recycling.ts";
+import { recyclingTargets } from "./lib/recycling-targets.ts";
 import { runSeal, type SealResult, sealTargets } from "./lib/seal.ts";
 import { ROOT } from "./lib/procs.ts";
+import { EDGE_LIMITS } from "../scripts/stack/edge-runtime.ts";
 import { benchReports, type ReportPair } from "./lib/reports.ts";
 import { benchConfig, Session } from "./lib/session.ts";
 import { ADMIN_ID, openStack, pauseCronJob, type Stack } from "./lib/stack.ts";
@@ -89,6 +95,12 @@ async function main(): Promise<number> {
     workDir,
     args["env-file"],
   );
+  // The shared/ modules the harness loads (reports.ts → shared/db) parse the functions' config as
+  // they load: with --env-file the harness takes the primary stack's env as its own, as it has
+  // with BENCH_USE_RUNNING_STACK=1.
+  if (args["env-file"]) {
+    for (const [name, value] of Object.entries(primary.env)) Deno.env.set(name, value);
+  }
   const small = args["small-env-file"]
     ? await openStack("small", workDir, args["small-env-file"])
     : undefined;
@@ -119,6 +131,7 @@ async function main(): Promise<number> {
   let peer: Results["peer"] = null;
   let jobs: Results["jobs"] = null;
   let metricsOverhead: Results["metricsOverhead"] = null;
+  let recycling: Results["recycling"] = null;
   let seal: SealResult | null = null;
   try {
     // First, while nothing else runs: it is a CPU-bound loop in one process.
@@ -130,6 +143,7 @@ async function main(): Promise<number> {
     jobs = await runJobs(session, primary);
     await ceilingsAndMain(session, primary);
     await otherModes(session, primary);
+    recycling = await runRecycling(session, primary);
     reportPairs = await reports(session, primary);
     for (const other of [small, xlarge]) if (other) await scale(session, other);
     if (!small && !xlarge) notes.push(`Scale: only the ${primary.seed} seed was measured.`);
@@ -160,6 +174,8 @@ async function main(): Promise<number> {
       poolerPoolSize,
       dbPoolMax: Number(primary.env.DB_POOL_MAX ?? 10),
       functionInstances: 1,
+      recycling: `as hosted (wall clock ${EDGE_LIMITS.wallClockS} s, idle drop after ` +
+        `${EDGE_LIMITS.idleS} s) but where a row says EDGE_RECYCLING=off or names its own`,
       user: "admin",
     },
     scenarios,
@@ -169,6 +185,7 @@ async function main(): Promise<number> {
     peer,
     jobs,
     metricsOverhead,
+    recycling,
     // The issue's twelve, then the job queue's three against pg-boss (bench/lib/jobs-targets.ts),
     // then the metrics' cost on the cached read (bench/lib/metrics-targets.ts).
     targets: [
@@ -176,6 +193,7 @@ async function main(): Promise<number> {
       ...jobsTargets(jobs),
       ...metricsTargets(metricsOverhead),
       ...sealTargets(seal),
+      ...recyclingTargets(recycling, scenarios),
     ],
     notes: [...notes, ...failures.map((f) => `HARNESS FAILURE: ${f}`)],
     wallClockS: (performance.now() - started) / 1000,

@@ -92,6 +92,12 @@ ensure_deps() {
     log "installing the npm toolchain (deno, supabase CLI)"
     (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error >/dev/null) || die "npm install failed"
   fi
+  # The Edge Runtime's own Deno, in a folder of its own (scripts/stack/edge-runtime.ts).
+  if [ ! -x "$ROOT/scripts/edge-runtime/node_modules/deno/deno" ]; then
+    log "installing the Edge Runtime's Deno (scripts/edge-runtime)"
+    npm ci --prefix "$ROOT/scripts/edge-runtime" --no-audit --no-fund --loglevel=error >/dev/null ||
+      die "npm ci --prefix scripts/edge-runtime failed"
+  fi
 }
 
 write_env() {
@@ -111,8 +117,8 @@ JWT_SECRET=$JWT_SECRET
 $keys
 DB_POOLER_URL=postgres://postgres:$DB_PASSWORD@127.0.0.1:$POOLER_PORT/postgres
 DB_DIRECT_URL=postgres://postgres:$DB_PASSWORD@127.0.0.1:$DB_PORT/postgres
-DB_POOL_MIN=${DB_POOL_MIN:-2}
-DB_POOL_MAX=${DB_POOL_MAX:-10}
+DB_POOL_MIN=${DB_POOL_MIN:-1}
+DB_POOL_MAX=${DB_POOL_MAX:-4}
 DB_STATEMENT_TIMEOUT=${DB_STATEMENT_TIMEOUT:-30000}
 POOLER_POOL_SIZE=$POOLER_POOL_SIZE
 REDIS_URL=redis://127.0.0.1:$REDIS_PORT

@@ -19,6 +19,10 @@ DENO="$ROOT/node_modules/.bin/deno"
 # Deno, and playwright-core for the browser step (package.json devDependencies).
 { [ -x "$DENO" ] && [ -d "$ROOT/node_modules/playwright-core" ]; } ||
   npm install --no-audit --no-fund --loglevel=error >/dev/null || { echo "npm install failed"; exit 1; }
+# The Edge Runtime's Deno (scripts/stack/edge-runtime.ts): the functions run and are checked on it.
+EDGE_DENO="$ROOT/scripts/edge-runtime/node_modules/deno/deno"
+[ -x "$EDGE_DENO" ] || npm ci --prefix scripts/edge-runtime --no-audit --no-fund --loglevel=error >/dev/null ||
+  { echo "npm ci --prefix scripts/edge-runtime failed"; exit 1; }
 
 passed=0
 failed=0
@@ -53,6 +57,12 @@ echo "== static checks"
 "$DENO" fmt --check >/tmp/crew-fmt.log 2>&1; rc=$?; [ $rc = 0 ] || tail -30 /tmp/crew-fmt.log; record "deno fmt --check" $rc
 "$DENO" lint; record "deno lint" $?
 "$DENO" check functions/ shared/ scripts/ tests/ bench/ examples/ client/; record "deno check" $?
+# What runs in a worker, type-checked by the runtime's own Deno (its TypeScript is older).
+# --no-lock: it cannot read the tooling's v5 deno.lock, and its checker wants @types/node in
+# scripts/edge-runtime/deno.lock without ever writing it there (what runs uses that lock).
+DENO_TLS_CA_STORE=system "$EDGE_DENO" check --config deno.json --no-lock \
+  functions/ shared/ scripts/stack/edge-host.ts
+record "deno check on the Edge Runtime's Deno ($("$EDGE_DENO" --version | head -1))" $?
 
 # The unit tier first and on its own: no stack, no stack env (a unit test that touched the
 # network would fail, not pass against a running service).

@@ -22,6 +22,20 @@ export function background(work: () => Promise<unknown>): Promise<void> {
 export const onEdgeRuntime = edge !== undefined;
 
 /**
+ * How long work already under way may go on once the isolate is told it retires (its wall clock,
+ * an early drop): the runtime ends it soon after `beforeunload`, so nothing new starts and what
+ * runs should be done within this.
+ */
+export const RETIRING_WORK_MS = 1_000;
+let retiringAt: number | undefined;
+globalThis.addEventListener("beforeunload", () => retiringAt ??= performance.now());
+
+/** `end` (a `performance.now()` time), or earlier if the isolate is retiring. */
+export function endBefore(end: number): number {
+  return retiringAt === undefined ? end : Math.min(end, retiringAt + RETIRING_WORK_MS);
+}
+
+/**
  * Runs `fn` when the isolate is about to end (`beforeunload` in Supabase's Edge Runtime and in
  * Deno, `unload` as well), once.
  */

@@ -138,6 +138,7 @@ const Env = z.object({
   DB_IDLE_TIMEOUT: number(0),
   DB_MAX_LIFETIME: number(0),
   DB_CONNECT_TIMEOUT: number(0),
+  DB_APPLICATION_NAME: text,
   DB_ACQUIRE_TIMEOUT: number(0),
   UPSTASH_REDIS_REST_URL: url,
   UPSTASH_REDIS_URL: url,
@@ -263,6 +264,7 @@ export function parseConfig(
       maxLifetimeS: e.DB_MAX_LIFETIME,
       connectTimeoutS: e.DB_CONNECT_TIMEOUT,
       acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT,
+      applicationName: e.DB_APPLICATION_NAME,
     },
     cache: {
       redisUrl: e.UPSTASH_REDIS_REST_URL ?? e.UPSTASH_REDIS_URL,

@@ -46,10 +46,11 @@ export function computeRatios(
     IDS.pgDirect(seed),
     "uncached GET project via gateway ÷ raw select ceiling direct",
   );
+  // Both on the gateway whose workers do not recycle (a direct row cannot follow a retirement).
   rps(
     IDS.direct("project", "l1", 50, seed),
-    IDS.read("project", "l1", 50, seed),
-    "cached GET project: direct ÷ via gateway (what the hop costs it)",
+    IDS.recycled(IDS.read("project", "l1", 50, seed), "off"),
+    "cached GET project: direct ÷ via gateway, both EDGE_RECYCLING=off (what the hop costs it)",
   );
   rps(
     IDS.helloGateway(seed),

@@ -72,6 +72,10 @@ export async function measureCeilings(
     ["pg-select", "gateway", gw.url, get("/functions/v1/pgselect/{key}", stack.keys.projects)],
   ] as const;
   for (const [what, via, url, env] of rows) {
+    // Through the gateway the ceilings are workers too: their CPU is read from its /health.
+    const workers = via === "gateway"
+      ? { gatewayUrl: gw.url, workers: [what === "hello" ? "hello" : "pgselect"] }
+      : {};
     await session.measure({
       ...base,
       id: `ceiling/${what}/${via}/c50@${stack.seed}`,
@@ -81,6 +85,7 @@ export async function measureCeilings(
       url,
       script: "get.lua",
       env,
+      ...workers,
     }, stack);
   }
   await bridgeCeiling(session, stack);

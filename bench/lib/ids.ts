@@ -14,6 +14,8 @@ export const IDS = {
   metrics: (mode: "on" | "off", round: number, seed: string) =>
     `direct/project/l1/c50/metrics-${mode}/r${round}@${seed}`,
   mix: (mode: string, c: number, seed: string) => `mix/${mode}/c${c}@${seed}`,
+  /** A read or mix id run again with recycling on (short wall clock) or off (recycling.ts). */
+  recycled: (id: string, mode: "on" | "off") => id.replace("@", `/recycle-${mode}@`),
   think: (seed: string) => `think/mix/l1/c1000@${seed}`,
   soak: (seed: string) => `soak/mix/l1/c1000@${seed}`,
 };

@@ -2,7 +2,9 @@
  * The Markdown report: machine, targets (each with its numerator and denominator), how cost
  * grows with the seed, every scenario in one table, reports, ratios.
  */
+import { tierText } from "./recycling.ts";
 import type { JobsLatency, JobsThroughput, Results, ScenarioResult } from "./types.ts";
+import { retiredText } from "./workers.ts";
 
 const n = (v: number | null | undefined, digits = 1) =>
   v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits);
@@ -32,6 +34,21 @@ function l2Cell(s: ScenarioResult): string {
   if (!l) return "–";
   const timeouts = s.cache?.l2Timeouts ? `, ${s.cache.l2Timeouts} timeouts` : "";
   return `${n(l.p50, 2)} / ${n(l.p99, 1)} / ${n(l.p999, 0)} / ${n(l.max, 0)}${timeouts}`;
+}
+
+/** `0.412 = 820 ÷ 1,990` (ms of the workers' CPU ÷ requests), or – where no worker was read. */
+function cpuCell(s: ScenarioResult): string {
+  const w = s.workers;
+  if (!w || w.requests === 0) return "–";
+  return `${n(w.cpuMsPerReq, 3)} = ${int(w.cpuMs)} ÷ ${int(w.requests)}`;
+}
+
+function recycledCell(s: ScenarioResult): string {
+  const w = s.workers;
+  if (!w) return "–";
+  return w.starts || Object.keys(w.retired).length
+    ? `${retiredText(w.retired)}; ${w.starts} started`
+    : "0";
 }
 
 // A "|" inside a figure would end the table cell early.
@@ -118,6 +135,71 @@ function metricsSection(results: Results): string[] {
   return lines;
 }
 
+/** Cold starts, and the same loads with recycling on and off (bench/lib/recycling.ts). */
+function recyclingSection(results: Results): string[] {
+  const r = results.recycling;
+  if (!r) return [];
+  const lines = ["## What recycling costs", ""];
+  const c = r.coldStart;
+  if (c) {
+    lines.push(
+      `Cold start: the first request after the worker retired (${c.rounds} rounds per function; ` +
+        `${c.setup}). ${c.rounds < 100 ? "With n < 100, p99 is the slowest of the n." : ""}`,
+    );
+    lines.push("");
+    lines.push(
+      "| function | request | cold p50 / p99 ms (n) | warm p50 / p99 ms (n) | " +
+        "cold p50 ÷ warm p50 | workers started |",
+    );
+    lines.push("|---|---|--:|--:|--:|--:|");
+    for (const row of c.rows) {
+      lines.push(
+        `| ${row.fn} | \`${row.route}\` | ${n(row.cold.p50, 0)} / ${n(row.cold.p99, 0)} ` +
+          `(${row.cold.iterations}) | ${n(row.warm.p50, 1)} / ${n(row.warm.p99, 1)} ` +
+          `(${row.warm.iterations}) | ${n(row.cold.p50 / row.warm.p50, 0)}× = ` +
+          `${n(row.cold.p50, 0)} ÷ ${n(row.warm.p50, 1)} | ${row.starts} |`,
+      );
+    }
+    lines.push("");
+  }
+  lines.push(
+    `Recycling on (EDGE_WALL_CLOCK_S=${r.wallClockS}) vs off (EDGE_RECYCLING=off): ${r.setup}. ` +
+      "Through the gateway only: wrk sent straight to a worker's port cannot follow it when it " +
+      "retires, so every direct row runs on a gateway with EDGE_RECYCLING=off.",
+  );
+  lines.push("");
+  lines.push(
+    "| load | recycling | req/s | p50 ms | p99 ms | errors | retired; started | " +
+      "L1 hits ÷ lookups | L2 hits ÷ lookups | worker CPU ms/req = Δ ms ÷ req | scenario |",
+  );
+  lines.push("|---|---|--:|--:|--:|---|---|--:|--:|--:|---|");
+  for (const pair of r.pairs) {
+    for (const side of [pair.on, pair.off]) {
+      const s = results.scenarios.find((x) => x.id === side.id);
+      const mode = side === pair.on ? `on, wall clock ${r.wallClockS} s` : "off";
+      if (!s) {
+        lines.push(`| ${pair.what} | ${mode} | not measured | | | | | | | | ${side.id} |`);
+        continue;
+      }
+      lines.push(
+        `| ${pair.what} | ${mode} | ${int(s.rps)} | ${n(s.latencyMs.p50, 2)} | ` +
+          `${n(s.latencyMs.p99, 2)} | ${errorsCell(s)} | ${recycledCell(s)} | ` +
+          `${side.tiers ? tierText(side.tiers.l1) : "–"} | ` +
+          `${side.tiers ? tierText(side.tiers.l2) : "–"} | ${cpuCell(s)} | ${side.id} |`,
+      );
+    }
+  }
+  lines.push("");
+  lines.push(
+    "The on ÷ off ratios are in the targets table. L2 lookups are the L1 misses that went on " +
+      "to Redis (the others joined a load already in flight). Worker CPU includes the start-up " +
+      "of every worker started in the run; the two runs of a load ran one after the other, so " +
+      "the machine's drift between them is in their ratio.",
+  );
+  lines.push("");
+  return lines;
+}
+
 /** Renders the whole report. */
 export function toMarkdown(results: Results): string {
   const m = results.machine;
@@ -135,7 +217,8 @@ export function toMarkdown(results: Results): string {
   lines.push(
     `Settings: ${c.durationS} s per scenario after ${c.warmupS} s warm-up, wrk -t${c.threads}, ` +
       `timeout ${c.timeoutS} s, keys Zipf(${c.zipfS}), mix ${100 - c.writePct}/${c.writePct}, ` +
-      `requests as the demo ${c.user}; ${c.functionInstances} process per function; ` +
+      `requests as the demo ${c.user}; ${c.functionInstances} process per function` +
+      (c.recycling ? `, its workers recycling ${c.recycling}` : "") + "; " +
       `DB_POOL_MAX ${c.dbPoolMax} per process; pgbouncer pool ${c.poolerPoolSize}. Seeds: ` +
       Object.entries(c.seeds).map(([seed, counts]) =>
         `${seed} (${Object.entries(counts).map(([k, v]) => `${int(v)} ${k}`).join(", ")})`
@@ -162,7 +245,8 @@ export function toMarkdown(results: Results): string {
   lines.push("");
   lines.push(
     "Direct = wrk straight at the function's process (the port the gateway's /health lists), " +
-      "no gateway hop; every ratio divides the numerator's figure by the denominator's.",
+      "no gateway hop, on a gateway with EDGE_RECYCLING=off (a retired worker's port is gone); " +
+      "every ratio divides the numerator's figure by the denominator's.",
   );
   lines.push("");
   lines.push(...scaleSection(results));
@@ -177,14 +261,16 @@ export function toMarkdown(results: Results): string {
   }
   lines.push(...jobsSection(results));
   lines.push(...metricsSection(results));
+  lines.push(...recyclingSection(results));
   lines.push("## Scenarios");
   lines.push("");
   lines.push(
     "| scenario | via | cache | seed | c | req/s | p50 ms | p90 ms | p99 ms | errors | " +
       "DB stmts/req | DB queries/req | cache hit rate | L2 ms p50/p99/p99.9/max | " +
-      "pool util max/avg % | max PG backends |",
+      "pool util max/avg % | max PG backends | worker CPU ms/req = Δ ms ÷ req | " +
+      "retired; started |",
   );
-  lines.push("|---|---|---|---|--:|--:|--:|--:|--:|---|--:|--:|---|---|---|--:|");
+  lines.push("|---|---|---|---|--:|--:|--:|--:|--:|---|--:|--:|---|---|---|--:|--:|---|");
   for (const s of results.scenarios) {
     lines.push(
       `| ${s.title} | ${s.via} | ${s.cacheMode ?? "–"} | ${s.seed} | ${s.connections} | ` +
@@ -192,7 +278,7 @@ export function toMarkdown(results: Results): string {
         `${n(s.latencyMs.p99, 2)} | ${errorsCell(s)} | ${n(s.db?.statementsPerReq, 3)} | ` +
         `${n(s.db?.queriesPerReq, 3)} | ${cacheCell(s)} | ${l2Cell(s)} | ` +
         `${n(s.pool?.maxUtilization, 0)} / ${n(s.pool?.avgUtilization, 0)} | ` +
-        `${s.maxBackends ?? "–"} |`,
+        `${s.maxBackends ?? "–"} | ${cpuCell(s)} | ${recycledCell(s)} |`,
     );
   }
   lines.push("");
@@ -247,7 +333,12 @@ export function toMarkdown(results: Results): string {
       "of the lookups that reached L2); L2 ms = the functions' own timing of every Redis round " +
       "trip in the run (bucket upper bounds), with timeouts; pool utilization sampled from " +
       "/stats every 500 ms; " +
-      "backends = `pg_stat_activity` client backends sampled every 250 ms.",
+      "backends = `pg_stat_activity` client backends sampled every 250 ms; worker CPU = the " +
+      "growth of the gateway's /health `slots[].cpuMs` of the row's functions (their workers' " +
+      "process CPU from /proc, 10 ms ticks) ÷ wrk's requests — the bare ceilings direct and the " +
+      "bridge are not workers; retired; started = the workers that retired in the run (by " +
+      "reason) and those started, from the same /health (a row with a retirement has no cache " +
+      "hit rate from /stats: the retired worker's counters left with it).",
   );
   lines.push("");
   return lines.join("\n");

@@ -7,7 +7,8 @@
  *
  * How the two modes are started: two gateways of our own over bench/metrics/config.toml (only the
  * projects function, one process each), from one env — the stack's with the L1+L2 cache and
- * LOG_REQUESTS=0, as every cached row (session.ts `gatewayEnv`) — that differs in one variable:
+ * LOG_REQUESTS=0, as every cached row (session.ts `gatewayEnv`), and EDGE_RECYCLING=off, as every
+ * direct row: wrk cannot follow a retired worker) — that differs in one variable:
  * METRICS_DISABLED is "" for the on process and "1" for the off one. Both stay up through every
  * round, each warmed by the same prefill and both on the stack's one Redis (the same L2 entries),
  * and wrk goes to one at a time while the other idles beside it, so the background load is the
@@ -23,7 +24,7 @@
  */
 import { IDS } from "./ids.ts";
 import { ROOT, type Service, startGateway } from "./procs.ts";
-import { gatewayEnv, type Session } from "./session.ts";
+import { gatewayEnv, RECYCLING_OFF, type Session } from "./session.ts";
 import type { Stack } from "./stack.ts";
 import type { MetricsOverheadResult, MetricsOverheadRound, ScenarioResult } from "./types.ts";
 import { functionPort, READS, readSpec } from "./workloads.ts";
@@ -86,7 +87,10 @@ async function prefill(side: Side, stack: Stack): Promise<{ urls: number; failed
 }
 
 async function startSide(session: Session, stack: Stack, mode: Mode): Promise<Side> {
-  const env = { ...gatewayEnv(stack, "l1"), METRICS_DISABLED: mode === "off" ? "1" : "" };
+  const env = {
+    ...gatewayEnv(stack, "l1", RECYCLING_OFF),
+    METRICS_DISABLED: mode === "off" ? "1" : "",
+  };
   const gw = await startGateway(`${stack.seed}-metrics-${mode}`, env, session.logDir, CONFIG);
   try {
     if (gw.notReady.length) throw new Error(`${gw.notReady.join(", ")} not running`);
@@ -147,7 +151,7 @@ export async function runMetricsOverhead(
         id,
         group: "metrics",
         title: `GET project, metrics ${mode === "on" ? "on" : "off (METRICS_DISABLED=1)"}, ` +
-          `round ${round}`,
+          `round ${round} (${RECYCLING_OFF.label})`,
         via: "direct",
         url: side.direct,
         // The process sees paths without /functions/v1; its /stats are read through its own
@@ -231,7 +235,8 @@ export async function runMetricsOverhead(
       off: figures("off"),
       flushes: { on: on?.flushes ?? null, off: off?.flushes ?? null },
       checks,
-      setup: `two gateways (bench/metrics/config.toml: one projects process each) from the same ` +
+      setup: `two gateways (bench/metrics/config.toml: one projects process each, ` +
+        `${RECYCLING_OFF.label}) from the same ` +
         `env but METRICS_DISABLED ("" / "1"), both up for every run, both prefilled with every ` +
         `project; wrk -t${config.threads} -c${C} straight at the process, ${durationS} s after ` +
         `${warmupS} s warm-up per run; order ${rounds.map((r) => r.mode).join(", ")}`,

@@ -1,11 +1,10 @@
 /**
- * Scenario 5: the dashboard numbers from the materialized views vs the same numbers aggregated
+ * Scenario 6: the dashboard numbers from the materialized views vs the same numbers aggregated
  * live. Both sides call the SECURITY DEFINER report functions through the pooler, in one
  * transaction as the admin (claims + role set local, as shared/db does), so the only difference
  * is MV vs live.
  */
 import postgres from "postgres";
-import { DB_ROLE } from "../../shared/db/index.ts";
 
 export interface Timing {
   iterations: number;
@@ -60,6 +59,9 @@ export async function benchReports(options: {
   minIterations: number;
   progress: (line: string) => void;
 }): Promise<ReportPair[]> {
+  // Imported here, not at the top: shared/db reads the functions' config (shared/config.ts) as
+  // it loads, and the harness has the stack's env only once run.ts has read the env file.
+  const { DB_ROLE } = await import("../../shared/db/index.ts");
   const sql = postgres(options.poolerUrl, { max: 1, prepare: false, onnotice: () => {} });
   const claims = JSON.stringify({
     sub: options.adminId,
@@ -103,7 +105,8 @@ export async function benchReports(options: {
   }
 }
 
-function summarize(samples: number[], rows: number): Timing {
+/** Percentiles (nearest rank) and mean of `samples` ms; `rows` as the caller counted them. */
+export function summarize(samples: number[], rows = 0): Timing {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (p: number) =>
     sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

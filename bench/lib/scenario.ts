@@ -1,11 +1,20 @@
 /**
  * One measured scenario: optional warm-up, then wrk while the probes watch — pg_stat_statements
  * before/after, Postgres backends every 250 ms, the functions' /stats counters before/after and
- * their pool gauges every 500 ms.
+ * their pool gauges every 500 ms, and the workers' CPU, starts and retirements from the
+ * gateway's /health before/after (bench/lib/workers.ts).
  */
 import { countDelta, type DbProbe, topStatements } from "./dbprobe.ts";
 import { deltaOf, readStats, samplePools, summarizeCache } from "./fnstats.ts";
 import type { CacheMode, ScenarioResult } from "./types.ts";
+import {
+  CPU_SETTLE_MS,
+  readHealth,
+  retiredCount,
+  totals,
+  totalsDelta,
+  type WorkerTotals,
+} from "./workers.ts";
 import { runWrk } from "./wrk.ts";
 
 export interface ScenarioSpec {
@@ -25,11 +34,15 @@ export interface ScenarioSpec {
   env: Record<string, string>;
   /** Functions whose /stats to read (through `gatewayUrl`); empty for the ceilings. */
   functions: string[];
+  /** Functions whose workers' CPU to count (gateway /health); default `functions`. */
+  workers?: string[];
   gatewayUrl?: string;
   adminToken: string;
   probe: DbProbe;
   /** Called before the warm-up and again before the measured run (fresh claim key file). */
   prepare?: () => Promise<void>;
+  /** Called after the warm-up, before the other probes; what it returns, after them. */
+  around?: () => Promise<() => Promise<void>>;
 }
 
 /** Runs a scenario; throws when wrk fails or nothing was sent (the harness is broken then). */
@@ -46,10 +59,19 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
     await runWrk({ ...wrk, connections: spec.connections, durationS: spec.warmupS });
   }
   await spec.prepare?.();
+  const aroundEnd = await spec.around?.();
   const withStats = spec.functions.length > 0 && spec.gatewayUrl !== undefined;
   const statsBefore = withStats
     ? await readStats(spec.gatewayUrl!, spec.functions, spec.adminToken)
     : {};
+  const workers = spec.gatewayUrl ? spec.workers ?? spec.functions : [];
+  // Read between the /stats calls, so the CPU window holds wrk's requests (and the pool samples).
+  const workersNow = async () => {
+    if (!workers.length) return undefined;
+    await new Promise((done) => setTimeout(done, CPU_SETTLE_MS));
+    return totals(await readHealth(spec.gatewayUrl!), workers);
+  };
+  const workersBefore = await workersNow();
   const countsBefore = await spec.probe.statementCounts();
   const profile = spec.cacheMode === "off" || spec.group === "ceiling";
   const timesBefore = profile ? await spec.probe.statementTimes() : undefined;
@@ -65,14 +87,22 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   const result = await run;
   const counts = countDelta(countsBefore, await spec.probe.statementCounts());
   const timesAfter = profile ? await spec.probe.statementTimes() : undefined;
+  const workersAfter = await workersNow();
   const statsAfter = withStats
     ? await readStats(spec.gatewayUrl!, spec.functions, spec.adminToken)
     : {};
+  await aroundEnd?.();
   if (result.requests === 0) throw new Error(`${spec.id}: wrk completed no requests`);
   const deltas = Object.entries(statsAfter).map(([name, after]) =>
     deltaOf(statsBefore[name] ?? {}, after)
   );
-  const cache = deltas.length ? summarizeCache(deltas) : null;
+  const recycled = workersBefore && workersAfter
+    ? totalsDelta(workersBefore, workersAfter)
+    : undefined;
+  // A worker that retired mid-run took its counters with it: the after-/stats come from its
+  // successor, so their difference means nothing (recycling.ts reads the flushed totals instead).
+  const straddled = recycled !== undefined && (recycled.starts > 0 || retiredCount(recycled) > 0);
+  const cache = deltas.length && !straddled ? summarizeCache(deltas) : null;
   // The stats calls themselves are not in wrk's count; a few per second are noise here.
   return {
     ...result,
@@ -99,5 +129,10 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
       ? { topStatements: topStatements(timesBefore, timesAfter, result.requests) }
       : {}),
     maxBackends: backendSample.samples > 0 ? backendSample.max : null,
+    workers: recycled ? workerCpu(workers, recycled, result.requests) : null,
   };
+}
+
+function workerCpu(functions: string[], d: WorkerTotals, requests: number) {
+  return { functions, ...d, requests, cpuMsPerReq: d.cpuMs / requests };
 }

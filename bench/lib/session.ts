@@ -2,7 +2,8 @@
  * One harness run: its config, its work and log folders, what it measured (scenarios, harness
  * failures, notes), its progress lines, and the two things every scenario goes through —
  * `measure` (one scenario, a failure recorded rather than thrown) and `withGateway` (a gateway of
- * our own per cache mode, so each mode's function processes get their own env).
+ * our own per cache mode, so each mode's function processes get their own env). Its workers
+ * recycle as hosted ones do unless the caller says otherwise (`Recycling`).
  */
 import { ROOT, type Service, startGateway } from "./procs.ts";
 import { runScenario, type ScenarioSpec } from "./scenario.ts";
@@ -99,33 +100,68 @@ export class Session {
     }
   }
 
-  async withGateway(stack: Stack, mode: CacheMode, work: (gw: Service) => Promise<void>) {
+  /** Runs `work` on a gateway of our own; undefined when the gateway did not start (recorded). */
+  async withGateway<T>(
+    stack: Stack,
+    mode: CacheMode,
+    work: (gw: Service) => Promise<T>,
+    recycling: Recycling = HOSTED,
+  ): Promise<T | undefined> {
     const { logDir } = this;
-    this.progress(`starting gateway (${mode}, ${stack.seed} seed)`);
+    const name = `${stack.seed}-${mode}${recycling.name ? `-${recycling.name}` : ""}`;
+    this.progress(`starting gateway ${name} (cache ${mode}, ${recycling.label})`);
     let gateway: Service & { notReady: string[] };
     try {
-      gateway = await startGateway(`${stack.seed}-${mode}`, gatewayEnv(stack, mode), logDir);
+      gateway = await startGateway(name, gatewayEnv(stack, mode, recycling), logDir);
     } catch (error) {
-      this.failures.push(`gateway ${mode}@${stack.seed}: ${error}`);
-      this.progress(`gateway ${mode} did not start: ${error}`);
-      return;
+      this.failures.push(`gateway ${name}: ${error}`);
+      this.progress(`gateway ${name} did not start: ${error}`);
+      return undefined;
     }
     if (gateway.notReady.length) {
       this.notes.push(
-        `Gateway ${mode}@${stack.seed}: ${gateway.notReady.join(", ")} not running at start ` +
-          `(see ${logDir}/gateway-${stack.seed}-${mode}.log); their requests count as errors.`,
+        `Gateway ${name}: ${gateway.notReady.join(", ")} not running at start ` +
+          `(see ${logDir}/gateway-${name}.log); their requests count as errors.`,
       );
     }
     try {
-      await work(gateway);
+      return await work(gateway);
     } finally {
       await gateway.stop();
     }
   }
 }
 
+/**
+ * How a bench gateway's workers recycle (scripts/stack/edge-runtime.ts `recyclingFrom`): its
+ * EDGE_* variables, a label for the report and a suffix for the gateway's log name.
+ */
+export interface Recycling {
+  name: string;
+  label: string;
+  env: Record<string, string>;
+}
+
+/** As hosted: the runtime's wall clock and idle drop (set empty: an exported EDGE_* stays out). */
+export const HOSTED: Recycling = {
+  name: "",
+  label: "recycling as hosted",
+  env: { EDGE_RECYCLING: "", EDGE_WALL_CLOCK_S: "", EDGE_IDLE_S: "" },
+};
+
+/** For the rows sent straight to a worker's port, which a retired worker takes with it. */
+export const RECYCLING_OFF: Recycling = {
+  name: "norecycle",
+  label: "EDGE_RECYCLING=off",
+  env: { ...HOSTED.env, EDGE_RECYCLING: "off" },
+};
+
 /** The env of a bench gateway's functions in cache mode `mode` (the stack's, request logs off). */
-export function gatewayEnv(stack: Stack, mode: CacheMode): Record<string, string> {
+export function gatewayEnv(
+  stack: Stack,
+  mode: CacheMode,
+  recycling: Recycling = HOSTED,
+): Record<string, string> {
   return {
     ...stack.env,
     // One JSON line per request piped into a log file would be measured as handler cost; the
@@ -134,5 +170,6 @@ export function gatewayEnv(stack: Stack, mode: CacheMode): Record<string, string
     LOG_REQUESTS: Deno.env.get("BENCH_LOG_REQUESTS") ?? "0",
     CACHE_DISABLED: mode === "off" ? "1" : "",
     CACHE_L1_DISABLED: mode === "l2" ? "1" : "",
+    ...recycling.env,
   };
 }

@@ -155,6 +155,7 @@ function barsPanel(scenarios: ScenarioResult[], top: number): { svg: string; hei
     read: "#1f77b4",
     direct: "#17becf",
     metrics: "#bcbd22",
+    recycling: "#8c564b",
     mix: "#d62728",
     think: "#2ca02c",
     scale: "#9467bd",

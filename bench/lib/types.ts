@@ -1,7 +1,8 @@
 /** The shape of a results file (bench/results/<date>-<sha>.json). */
 import type { CacheSummary, PoolSample } from "./fnstats.ts";
 import type { Machine } from "./machine.ts";
-import type { ReportPair } from "./reports.ts";
+import type { ReportPair, Timing } from "./reports.ts";
+import type { WorkerTotals } from "./workers.ts";
 import type { WrkResult } from "./wrk.ts";
 
 export type CacheMode = "l1" | "l2" | "off";
@@ -19,7 +20,8 @@ export interface ScenarioResult extends WrkResult {
     | "think"
     | "soak"
     | "scale"
-    | "metrics";
+    | "metrics"
+    | "recycling";
   title: string;
   /** What wrk talked to: the bare server, a gateway, the Upstash bridge. */
   via: "direct" | "gateway" | "bridge";
@@ -35,6 +37,49 @@ export interface ScenarioResult extends WrkResult {
   topStatements?: { query: string; perRequest: number; meanMs: number; totalMs: number }[];
   /** Most Postgres client backends seen at once (sampled every 250 ms). */
   maxBackends: number | null;
+  /** The workers' CPU, starts and retirements over the run; absent in older results files. */
+  workers?: WorkerCpu | null;
+}
+
+/**
+ * Δ of the gateway's /health slots of `functions` over a run: `cpuMs` (all their workers'
+ * process CPU, 10 ms ticks sampled every 100 ms) ÷ `requests` (wrk's) = `cpuMsPerReq`.
+ */
+export interface WorkerCpu extends WorkerTotals {
+  functions: string[];
+  requests: number;
+  cpuMsPerReq: number;
+}
+
+/** One function's first request after a retirement, and the same request again right after. */
+export interface ColdStartRow {
+  fn: string;
+  /** The request, e.g. `GET /functions/v1/projects/{id}` (one id, its L2 entry warm). */
+  route: string;
+  cold: Timing;
+  warm: Timing;
+  /** Workers the rounds started (one per cold request when each found its slot cold). */
+  starts: number;
+}
+
+/** Cache lookups per tier over a run, from the totals the workers flush to Redis. */
+export interface TierCounts {
+  l1: { hits: number; misses: number };
+  l2: { hits: number; misses: number };
+}
+
+/** What recycling costs (bench/lib/recycling.ts). */
+export interface RecyclingResult {
+  coldStart: { rounds: number; idleS: number; setup: string; rows: ColdStartRow[] } | null;
+  /** The same load with recycling on (short wall clock) and off; rows in `scenarios`. */
+  pairs: {
+    what: string;
+    on: { id: string; tiers: TierCounts | null };
+    off: { id: string; tiers: TierCounts | null };
+  }[];
+  wallClockS: number;
+  durationS: number;
+  setup: string;
 }
 
 export interface Ratio {
@@ -171,6 +216,8 @@ export interface Results {
     poolerPoolSize: number;
     dbPoolMax: number;
     functionInstances: number;
+    /** How the workers of every row not labelled otherwise recycle. */
+    recycling?: string;
     user: string;
   };
   scenarios: ScenarioResult[];
@@ -182,6 +229,8 @@ export interface Results {
   jobs?: JobsResult | null;
   /** Absent in results files written before the metrics-overhead pair existed. */
   metricsOverhead?: MetricsOverheadResult | null;
+  /** Absent in results files written before the gateway recycled its workers. */
+  recycling?: RecyclingResult | null;
   targets: Target[];
   notes: string[];
   wallClockS: number;

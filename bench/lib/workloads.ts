@@ -8,7 +8,7 @@
 import { writeClaimKeys } from "./keys.ts";
 import { IDS } from "./ids.ts";
 import type { Service } from "./procs.ts";
-import type { Session } from "./session.ts";
+import { RECYCLING_OFF, type Session } from "./session.ts";
 import type { Stack } from "./stack.ts";
 import type { CacheMode, ScenarioResult } from "./types.ts";
 
@@ -66,7 +66,8 @@ export function readSpec(
 /**
  * GET project at c=50 sent straight to the projects function's process (the port the gateway's
  * /health lists), past the gateway: the function's own cost, next to the bare hello direct.
- * Same key file, Zipf and token as the read through the gateway.
+ * Same key file, Zipf and token as the read through the gateway. `gw` must run with
+ * RECYCLING_OFF: a retired worker's port is gone, and wrk cannot follow it to the next one.
  */
 export async function measureDirect(session: Session, stack: Stack, gw: Service, mode: CacheMode) {
   const id = IDS.direct("project", mode, 50, stack.seed);
@@ -80,6 +81,7 @@ export async function measureDirect(session: Session, stack: Stack, gw: Service,
     ...viaGateway,
     id,
     group: "direct",
+    title: `${viaGateway.title} (${RECYCLING_OFF.label})`,
     via: "direct",
     url: `http://127.0.0.1:${port}`,
     // The function sees paths without /functions/v1, as the gateway forwards them. Its /stats
@@ -184,14 +186,14 @@ export async function prefill(session: Session, stack: Stack, gw: Service) {
   );
 }
 
-// Runs on the L1 gateway: the three reads (the project read also direct, on the same warm
-// cache), the read sweep, the mix, the mix sweep, the think-time users and the soak.
+// Runs on the L1 gateway: the three reads, the read sweep, the mix, the mix sweep, the
+// think-time users and the soak. (The project read direct runs beside its twin with recycling
+// off, recycling.ts.)
 export async function mainReadsAndMix(session: Session, stack: Stack, gw: Service) {
   const { config } = session;
   await prefill(session, stack, gw);
   for (const read of READS) {
     await session.measure(readSpec(session, stack, gw, "l1", read, 50), stack);
-    if (read === READS[0]) await measureDirect(session, stack, gw, "l1");
   }
   for (const c of config.sweep.filter((c) => c !== 50)) {
     await session.measure({
@@ -208,19 +210,24 @@ export async function mainReadsAndMix(session: Session, stack: Stack, gw: Servic
   await session.measure(mixSpec(session, stack, gw, "l1", 1000, "soak"), stack);
 }
 
-/** The L2-only and cache-off rows, each mode on a gateway of its own. */
+/** The L2-only and cache-off rows, each mode on a gateway of its own; then the uncached direct. */
 export async function otherModes(session: Session, stack: Stack) {
   for (const mode of ["l2", "off"] as const) {
     await session.withGateway(stack, mode, async (gw) => {
       for (const read of READS) {
         await session.measure(readSpec(session, stack, gw, mode, read, 50), stack);
-        if (mode === "off" && read === READS[0]) await measureDirect(session, stack, gw, mode);
       }
       if (mode === "off") {
         await session.measure(mixSpec(session, stack, gw, "off", 50, "mix"), stack);
       }
     });
   }
+  await session.withGateway(
+    stack,
+    "off",
+    (gw) => measureDirect(session, stack, gw, "off"),
+    RECYCLING_OFF,
+  );
 }
 
 /**

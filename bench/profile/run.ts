@@ -15,6 +15,8 @@
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { mintUserJwt } from "../../scripts/stack/keys.ts";
+import { loadFunctionConfigs } from "../../scripts/stack/gateway-config.ts";
+import { writeHostModule } from "../../scripts/stack/function-pool.ts";
 import { readEnvFile } from "../lib/stack.ts";
 import { summarize } from "./summarize.ts";
 
@@ -58,6 +60,12 @@ async function run(cmd: string, cmdArgs: string[]): Promise<string> {
   return new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
 }
 
+/** The projects function as the gateway runs it (the host first), on this Deno for --cpu-prof. */
+async function projectsHostModule(): Promise<string> {
+  const fns = await loadFunctionConfigs(`${ROOT}supabase/config.toml`);
+  return await writeHostModule(fns.find((fn) => fn.name === "projects")!, profDir);
+}
+
 const env = readEnvFile(args["env-file"]!);
 const seconds = Number(args.seconds);
 const outDir = `${ROOT}${args.out}`;
@@ -73,7 +81,7 @@ const target = what === "hello"
   ? ["bench/ceilings/hello.ts", "--port", String(port)]
   : what === "gateway"
   ? ["scripts/stack/gateway.ts", "--config", "bench/config.toml", "--port", String(port)]
-  : ["scripts/stack/function-host.ts", "functions/projects/index.ts", String(port)];
+  : [await projectsHostModule()];
 const child = new Deno.Command(Deno.execPath(), {
   args: [
     "run",
@@ -85,7 +93,13 @@ const child = new Deno.Command(Deno.execPath(), {
     ...target,
   ],
   cwd: ROOT,
-  env: { ...env, LOG_REQUESTS: "0", CACHE_DISABLED: what === "uncached" ? "1" : "" },
+  // EDGE_HOST_PORT: the function host's port (scripts/stack/edge-host.ts; no recycling here).
+  env: {
+    ...env,
+    LOG_REQUESTS: "0",
+    CACHE_DISABLED: what === "uncached" ? "1" : "",
+    EDGE_HOST_PORT: String(port),
+  },
   stdin: "piped",
   stdout: "null",
   stderr: "inherit",

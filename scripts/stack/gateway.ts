@@ -3,16 +3,27 @@
  * without Docker. Serves `/functions/v1/<name>/*` from supabase/config.toml, checks `verify_jwt`,
  * answers CORS preflights, and forwards everything else (streamed) to the function's processes.
  *
+ * Each function runs as the Edge Runtime runs it: on the runtime's Deno, in its sandbox, its
+ * workers recycled (function-pool.ts, edge-runtime.ts; docs/edge-runtime.md).
+ *
  * CLI: `deno run -A scripts/stack/gateway.ts [--config supabase/config.toml] [--port 54321]
  * [--instances N]`; env API_PORT, FUNCTION_INSTANCES, FUNCTION_INSTANCES_<NAME>, JWT_SECRET,
- * SUPABASE_JWKS, JWKS_URL. The functions get the gateway's whole environment.
+ * SUPABASE_JWKS, JWKS_URL, EDGE_RECYCLING, EDGE_WALL_CLOCK_S, EDGE_IDLE_S, EDGE_LOCK. The
+ * functions get the gateway's whole environment.
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { AppError, notFound, unavailable } from "../../shared/errors.ts";
 import { createJwtVerifier, type JwtVerifier } from "./gateway-auth.ts";
 import { type FunctionConfig, loadFunctionConfigs } from "./gateway-config.ts";
-import { FunctionPool, precache } from "./function-pool.ts";
+import {
+  FunctionPool,
+  type Instance,
+  precache,
+  type SlotStatus,
+  writeHostModule,
+} from "./function-pool.ts";
+import { type Recycling, recyclingFrom } from "./edge-runtime.ts";
 import { DEFAULT_JWT_SECRET } from "./keys.ts";
 import { Upstream, type UpstreamAnswer } from "./upstream.ts";
 import { CLIENT_IP_HEADERS } from "../../shared/http/client-ip.ts";
@@ -29,6 +40,8 @@ export interface GatewayOptions {
   env?: Record<string, string>;
   /** How long to wait for every instance to come up before serving anyway; default 60 s. */
   readyTimeoutMs?: number;
+  /** Worker recycling; default from the environment (`recyclingFrom`). */
+  recycling?: Recycling;
   log?: (line: string) => void;
 }
 
@@ -78,8 +91,25 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     jwksUrl: env.JWKS_URL || undefined,
   });
 
+  const recycling = options.recycling ?? recyclingFrom(env);
+  // EDGE_LOCK=off: resolve every package afresh, as a deploy without a lockfile would.
+  const noLock = env.EDGE_LOCK === "off";
+  const workDir = await Deno.makeTempDir({ prefix: "crew-edge-" });
+  // This gateway's connection pools, one per function process (a restarted one has a new port).
+  const upstreams = new Map<number, Upstream>();
+  const upstreamOf = (port: number) => {
+    let upstream = upstreams.get(port);
+    if (!upstream) upstreams.set(port, upstream = new Upstream(port));
+    return upstream;
+  };
+  // A worker that exited (retired, crashed) takes its port with it.
+  const onExit = (port: number) => {
+    upstreams.get(port)?.close();
+    upstreams.delete(port);
+  };
   const runnable = configs.filter((c) => c.enabled && existsSync(c.entrypoint));
-  await precache(runnable, log);
+  for (const config of runnable) await writeHostModule(config, workDir);
+  await precache(runnable, workDir, noLock, log);
   const functions = new Map<string, ServedFunction>();
   for (const config of configs.filter((c) => c.enabled)) {
     if (!existsSync(config.entrypoint)) {
@@ -90,7 +120,16 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     const instances = instanceCount(config.name, env, options.instances);
     functions.set(config.name, {
       config,
-      pool: new FunctionPool({ fn: config, instances, env, log }),
+      pool: new FunctionPool({
+        fn: config,
+        instances,
+        env,
+        log,
+        recycling,
+        workDir,
+        noLock,
+        onExit,
+      }),
     });
   }
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
@@ -100,14 +139,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     }
   }));
 
-  // This gateway's connection pools, one per function process (a restarted one has a new port).
-  const upstreams = new Map<number, Upstream>();
-  const upstreamOf = (port: number) => {
-    let upstream = upstreams.get(port);
-    if (!upstream) upstreams.set(port, upstream = new Upstream(port));
-    return upstream;
+  const stopFunctions = async () => {
+    await Promise.all([...functions.values()].map(({ pool }) => pool?.close()));
+    await Deno.remove(workDir, { recursive: true }).catch(() => {});
   };
-  const stopFunctions = () => Promise.all([...functions.values()].map(({ pool }) => pool?.close()));
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve({
@@ -171,7 +206,7 @@ async function route(
     }
   }
 
-  const instance = served.pool?.pick();
+  const instance = await served.pool?.pick();
   if (!instance) {
     return errorResponse(
       unavailable(`Function ${name} is not running: ${served.problem ?? "starting"}`),
@@ -192,6 +227,29 @@ async function route(
   // compressing twice on loopback costs CPU, and fetch would decode a body it did not ask to.
   headers.set("accept-encoding", "identity");
 
+  const lease = instance.begin();
+  try {
+    return await forward(request, url, forwardedPath, headers, instance, upstreamOf, errorResponse);
+  } finally {
+    lease.end();
+  }
+}
+
+async function forward(
+  request: Request,
+  url: URL,
+  forwardedPath: string,
+  headers: Headers,
+  instance: Instance,
+  upstreamOf: (port: number) => Upstream,
+  errorResponse: (error: AppError) => Response,
+): Promise<Response> {
+  const name = forwardedPath.slice(1).split("/")[0];
+  // The worker died under this request: ended by the platform (its CPU), else its pool restarts it.
+  const failed = (error: unknown) =>
+    instance.endedFor === "cpu"
+      ? workerLimit()
+      : errorResponse(unavailable(`Function ${name} did not answer`, 1, error));
   if ((request.method === "GET" || request.method === "HEAD") && request.body === null) {
     let head = "";
     for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
@@ -203,7 +261,7 @@ async function route(
         head,
       );
     } catch (error) {
-      return errorResponse(unavailable(`Function ${name} did not answer`, 1, error));
+      return failed(error);
     }
     answer.headers.push(["x-function-instance", String(instance.index)]);
     return new Response(answer.body, { status: answer.status, headers: answer.headers });
@@ -218,8 +276,7 @@ async function route(
       redirect: "manual",
     });
   } catch (error) {
-    // The instance died under this request; its pool restarts it.
-    return errorResponse(unavailable(`Function ${name} did not answer`, 1, error));
+    return failed(error);
   }
   const responseHeaders = new Headers(response.headers);
   responseHeaders.set("x-function-instance", String(instance.index));
@@ -230,16 +287,29 @@ async function route(
   });
 }
 
+/** What the platform answers when it ends a worker over its limits. */
+function workerLimit(): Response {
+  return Response.json({
+    code: "WORKER_LIMIT",
+    message: "Function failed due to not having enough compute resources (please check logs)",
+  }, { status: 546, headers: { "access-control-allow-origin": "*" } });
+}
+
 function health(functions: Map<string, ServedFunction>): Response {
-  // `ports` lets the bench send requests straight to a function's processes (the function's own
-  // cost, without this hop); the gateway listens on loopback only.
-  const status: Record<string, { instances: number; ready: number; ports: number[] }> = {};
+  // `ports` and `slots` (pids, CPU, starts, retirements) let the bench send requests straight to
+  // a function's workers and read their CPU; the gateway listens on loopback only.
+  const status: Record<
+    string,
+    { instances: number; ready: number; ports: number[]; slots: SlotStatus[] }
+  > = {};
   for (const [name, { pool }] of functions) {
-    const ready = pool?.instances.filter((instance) => instance.ready) ?? [];
+    const slots = pool?.status() ?? [];
+    const ready = slots.filter((slot) => slot.state === "ready");
     status[name] = {
-      instances: pool?.instances.length ?? 0,
+      instances: slots.length,
       ready: ready.length,
-      ports: ready.map((instance) => instance.port),
+      ports: ready.map((slot) => slot.port!),
+      slots,
     };
   }
   return Response.json({ status: "ok", functions: status });

@@ -73,6 +73,11 @@ export class Cache {
     this.l2?.supervise();
   }
 
+  /** Keeps reads off Redis until `catchUp` settles (≤ one L2 timeout each; see `L2Store`). */
+  holdL2Until(catchUp: Promise<unknown>): void {
+    this.l2?.holdUntil(catchUp);
+  }
+
   /** Ends an L2 outage (supervisor only); false if this isolate's own backlog did not go out. */
   async l2Recovered(): Promise<boolean> {
     return await this.l2?.recovered() ?? false;

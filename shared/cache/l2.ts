@@ -33,6 +33,8 @@ export class L2Store {
   private readonly proposedEpoch = crypto.randomUUID();
   private epoch: string | undefined;
   private readonly pending = new PendingInvalidations();
+  /** A catch-up this isolate's Redis calls wait for first (the outbox's, at a cold start). */
+  private catchingUp?: Promise<unknown>;
   /** Seals values on their way to Redis and opens them on the way back (seal.ts). */
   private readonly sealer: Promise<Sealer>;
 
@@ -73,6 +75,18 @@ export class L2Store {
    */
   supervise(): void {
     this.breaker.probeBySupervisor = true;
+  }
+
+  /**
+   * Holds reads and write-backs until `catchUp` settles (each waits ≤ one timeout, then skips
+   * Redis): a fresh isolate must not read what a write made stale while no isolate was alive to
+   * replay its outbox row.
+   */
+  holdUntil(catchUp: Promise<unknown>): void {
+    const held: Promise<unknown> = catchUp.finally(() => {
+      if (this.catchingUp === held) this.catchingUp = undefined;
+    });
+    this.catchingUp = held;
   }
 
   /** Ends an outage: sends what this isolate still owes Redis, then lets calls through again. */
@@ -215,16 +229,26 @@ export class L2Store {
     return reply === undefined ? "unavailable" : reply === "OK" ? "held" : "taken";
   }
 
-  /** True once nothing is owed to Redis; starts (or joins) the replay and waits ≤ one timeout. */
+  /**
+   * True once nothing is owed to Redis and no catch-up is running; starts (or joins) the replay
+   * and waits ≤ one timeout.
+   */
   private async replayed(): Promise<boolean> {
+    if (this.catchingUp && !await this.within(this.catchingUp)) return false;
     if (!this.pending.owed) return true;
+    await this.within(this.replayPending());
+    return !this.pending.owed;
+  }
+
+  /** Whether `work` settled within one L2 timeout. */
+  private async within(work: Promise<unknown>): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.replayPending(),
-      new Promise((done) => timer = setTimeout(done, this.options.timeoutMs)),
+    const settled = await Promise.race([
+      work.then(() => true, () => true),
+      new Promise<false>((done) => timer = setTimeout(() => done(false), this.options.timeoutMs)),
     ]);
     clearTimeout(timer);
-    return !this.pending.owed;
+    return settled;
   }
 
   private seeEpoch(epoch: string): void {

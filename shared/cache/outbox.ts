@@ -130,6 +130,7 @@ async function registerNamespace(): Promise<void> {
 }
 
 let timer: ReturnType<typeof setTimeout> | undefined;
+let started = false;
 
 /** Everything old enough, batch after batch, within one interval's deadline. */
 async function drain(every: number, supervised: boolean): Promise<void> {
@@ -150,7 +151,8 @@ async function drain(every: number, supervised: boolean): Promise<void> {
  * failed round simply waits for the next.
  */
 export function startOutboxReplayer(): void {
-  if (timer !== undefined || !cache.hasL2) return;
+  if (started || !cache.hasL2) return;
+  started = true;
   cache.superviseL2();
   const every = interval();
   const tick = () => background(round).then(schedule);
@@ -173,11 +175,16 @@ export function startOutboxReplayer(): void {
     timer = setTimeout(tick, every * (0.75 + Math.random() * 0.5));
     Deno.unrefTimer(timer);
   };
-  schedule();
+  // A fresh isolate (a cold start) replays first and reads Redis after: rows written while no
+  // isolate was alive (a DB-side write, a writer that retired) have waited for nobody else.
+  const first = background(round);
+  cache.holdL2Until(first);
+  first.then(() => started && schedule());
 }
 
 /** Stops the replayer (tests). */
 export function stopOutboxReplayer(): void {
   clearTimeout(timer);
   timer = undefined;
+  started = false;
 }

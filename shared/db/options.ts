@@ -29,8 +29,10 @@ export interface DbOptions {
 
 /** The defaults, named so the docs and the code cannot drift apart. */
 export const DB_DEFAULTS = {
-  min: 2,
-  max: 10,
+  // Supabase's guidance for functions: 1–4 connections per isolate behind the transaction
+  // pooler, whose client limit all isolates share (docs/edge-runtime.md has the budget).
+  min: 1,
+  max: 4,
   statementTimeoutMs: 30_000,
   connectTimeoutS: 5,
   acquireTimeoutMs: 2_000,

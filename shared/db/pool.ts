@@ -15,6 +15,7 @@ import { AppError, timedOut } from "../errors.ts";
 import { type ArrayType, installArrayTypes, loadArrayTypes } from "./arrays.ts";
 import { isConnectionError, isRetryable, toAppError } from "./errors.ts";
 import { Gate, type PoolStats } from "./gate.ts";
+import { deferredCloseSocket } from "./socket.ts";
 import { runTransaction, type TxOptions, type Work, type WorkResult } from "./tx.ts";
 
 /** What the pool needs to open connections. */
@@ -184,6 +185,9 @@ export class Pool {
       // Notices can quote row values (RAISE NOTICE in a trigger); postgres.js would log them.
       onnotice: () => {},
       connection: { application_name: c.applicationName },
+      // See socket.ts: a close racing a queued write must not throw from a timer. (`socket` is
+      // a postgres.js option its type declarations leave out.)
+      ...{ socket: deferredCloseSocket() } as Record<never, never>,
     });
     if (this.#arrayTypes) installArrayTypes(sql, this.#arrayTypes);
     const slot = { sql };

@@ -14,14 +14,19 @@ export function escapedErrors(): number {
   return count;
 }
 
-/** What the log line may say about an error: its kind and code, never row values. */
+/**
+ * What the log line may say about an error: its kind and code, never row values, and where it
+ * was thrown (the stack's frames, without its message: which library callback to fix).
+ */
 function describe(reason: unknown): Record<string, unknown> {
   if (reason instanceof Error) {
     const code = (reason as { code?: unknown }).code;
+    const frames = (reason.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line));
     return {
       name: reason.name,
       ...(typeof code === "string" ? { code } : {}),
       message: reason.message.slice(0, 200),
+      at: frames.slice(0, 6).map((line) => line.trim().slice(3, 160)),
     };
   }
   return { name: typeof reason };

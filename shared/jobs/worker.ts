@@ -23,6 +23,7 @@ import {
 } from "./queue.ts";
 import { recordRun } from "./stats.ts";
 import { scrubString, scrubValue } from "../observe/scrub.ts";
+import { endBefore } from "../background.ts";
 
 /** What a handler gets: the job, and how long it may run. */
 export interface JobRun extends ClaimedJob {
@@ -78,7 +79,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Drains due jobs with `handlers` until the budget is spent or the queues stay empty. */
 export async function drain(handlers: Handlers, options: DrainOptions): Promise<DrainReport> {
   const started = performance.now();
-  const end = started + options.budgetMs;
+  // The budget, cut short when the isolate retires first (its wall clock): nothing new is
+  // claimed or started after that, and what was claimed but not started goes back at once.
+  const budgetEnd = started + options.budgetMs;
+  const end = () => endBefore(budgetEnd);
   const report: DrainReport = {
     claimed: 0,
     succeeded: 0,
@@ -94,7 +98,7 @@ export async function drain(handlers: Handlers, options: DrainOptions): Promise<
   let idleSince: number | undefined;
   // The last batch's successes, completed in the same round trip as the next claim.
   let done: Finished[] = [];
-  while (end - performance.now() > MIN_RUN_MS) {
+  while (end() - performance.now() > MIN_RUN_MS) {
     let jobs: ClaimedJob[];
     // The claims' visibility timeouts run from here, not from when each job starts.
     const claimedAt = performance.now();
@@ -113,7 +117,7 @@ export async function drain(handlers: Handlers, options: DrainOptions): Promise<
       const now = performance.now();
       idleSince ??= now;
       if (now - idleSince >= options.lingerMs) break;
-      await sleep(Math.min(options.pollMs, Math.max(0, end - now - MIN_RUN_MS)));
+      await sleep(Math.min(options.pollMs, Math.max(0, end() - now - MIN_RUN_MS)));
       continue;
     }
     idleSince = undefined;
@@ -135,7 +139,7 @@ type Finished = ClaimedJob & { result: unknown };
 async function runBatch(
   handlers: Handlers,
   jobs: ClaimedJob[],
-  end: number,
+  end: () => number,
   claimedAt: number,
   concurrency: number,
   report: DrainReport,
@@ -197,11 +201,11 @@ type Outcome = { ok: true; value: unknown } | { ok: false };
 async function runOne(
   handlers: Handlers,
   job: ClaimedJob,
-  end: number,
+  end: () => number,
   claimedAt: number,
   report: DrainReport,
 ): Promise<Outcome> {
-  const deadline = Math.min(end, claimedAt + job.visibilityTimeoutS * 1000 - 1000);
+  const deadline = Math.min(end(), claimedAt + job.visibilityTimeoutS * 1000 - 1000);
   const handler = handlers[job.queue];
   if (performance.now() + MIN_RUN_MS > deadline || !handler) {
     // Out of time before it started (or a queue this worker has no handler for): hand it back.
@@ -211,7 +215,11 @@ async function runOne(
     return { ok: false };
   }
   const started = performance.now();
-  const run: JobRun = { ...job, timeLeftMs: () => deadline - performance.now() };
+  // A handler that checks its time sees a retirement too, and can yield before the end.
+  const run: JobRun = {
+    ...job,
+    timeLeftMs: () => Math.min(deadline, end()) - performance.now(),
+  };
   try {
     const value = await runWithContext(
       { requestId: `job:${job.id}`, deadline },

@@ -144,18 +144,24 @@ const chartState = (page) =>
     }));
   }, CHARTS);
 
-/** Until every chart has a number and the rate chart a rate above zero, with ≥ `polls` polls. */
-const chartsReady = (page, polls) =>
+/**
+ * Until every chart has a number and the rate chart a rate above zero (for each of `routes`,
+ * when given), with ≥ `polls` polls. A worker counts from its first flush, up to one flush
+ * interval after it started — and with recycling, a function's worker may have just started.
+ */
+const chartsReady = (page, polls, routes = []) =>
   page.waitForFunction(
-    ({ names, polls }) => {
+    ({ names, polls, routes }) => {
       const d = globalThis.__dashboard;
       if (!d || d.polls < polls) return false;
       const has = (name) =>
         d.charts[name]?.data.slice(1).some((ys) => ys.some((v) => typeof v === "number"));
-      return names.every(has) &&
-        d.charts.rate.data.slice(1).some((ys) => ys.some((v) => v > 0));
+      const rate = d.charts.rate;
+      const flowing = (i) => i >= 0 && rate.data[i + 1].some((v) => v > 0);
+      return names.every(has) && rate.data.slice(1).some((ys) => ys.some((v) => v > 0)) &&
+        routes.every((route) => flowing(rate.labels.indexOf(route)));
     },
-    { names: CHARTS, polls },
+    { names: CHARTS, polls, routes },
     { timeout: 60_000, polling: 250 },
   );
 
@@ -217,7 +223,7 @@ test("the dashboard draws every chart from live polls and the history", async ()
     );
 
     // By route: live polls only.
-    await chartsReady(page, 2);
+    await chartsReady(page, 2, ["GET /projects", "GET /payments"]);
     const byRoute = await chartState(page);
     for (const name of CHARTS) {
       const c = byRoute[name];

@@ -32,6 +32,7 @@ Deno.test("config: the seed's database variables, with the pooler preferred", ()
     DB_MAX_LIFETIME: "600",
     DB_CONNECT_TIMEOUT: "3",
     DB_ACQUIRE_TIMEOUT: "1500",
+    DB_APPLICATION_NAME: "crew-projects",
   });
   assert.deepEqual(db, {
     url: "postgres://pooler",
@@ -42,6 +43,7 @@ Deno.test("config: the seed's database variables, with the pooler preferred", ()
     maxLifetimeS: 600,
     connectTimeoutS: 3,
     acquireTimeoutMs: 1500,
+    applicationName: "crew-projects",
   });
   const { DB_POOLER_URL: _, ...direct } = { ...base, SUPABASE_DB_URL: "postgres://direct" };
   assert.equal(parseConfig(direct).db.url, "postgres://direct");
