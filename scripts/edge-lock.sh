@@ -7,7 +7,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 EDGE_DENO="$ROOT/scripts/edge-runtime/node_modules/deno/deno"
-[ -x "$EDGE_DENO" ] || npm ci --prefix scripts/edge-runtime --no-audit --no-fund --loglevel=error >/dev/null
+bash scripts/edge-runtime/install.sh
 rm -f scripts/edge-runtime/deno.lock
 DENO_TLS_CA_STORE=system "$EDGE_DENO" cache --config deno.json --lock=scripts/edge-runtime/deno.lock \
   scripts/stack/edge-host.ts functions/*/index.ts bench/functions/*/index.ts \

@@ -93,11 +93,7 @@ ensure_deps() {
     (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error >/dev/null) || die "npm install failed"
   fi
   # The Edge Runtime's own Deno, in a folder of its own (scripts/stack/edge-runtime.ts).
-  if [ ! -x "$ROOT/scripts/edge-runtime/node_modules/deno/deno" ]; then
-    log "installing the Edge Runtime's Deno (scripts/edge-runtime)"
-    npm ci --prefix "$ROOT/scripts/edge-runtime" --no-audit --no-fund --loglevel=error >/dev/null ||
-      die "npm ci --prefix scripts/edge-runtime failed"
-  fi
+  bash "$ROOT/scripts/edge-runtime/install.sh" || die "installing the Edge Runtime's Deno failed"
 }
 
 write_env() {

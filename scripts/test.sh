@@ -21,8 +21,7 @@ DENO="$ROOT/node_modules/.bin/deno"
   npm install --no-audit --no-fund --loglevel=error >/dev/null || { echo "npm install failed"; exit 1; }
 # The Edge Runtime's Deno (scripts/stack/edge-runtime.ts): the functions run and are checked on it.
 EDGE_DENO="$ROOT/scripts/edge-runtime/node_modules/deno/deno"
-[ -x "$EDGE_DENO" ] || npm ci --prefix scripts/edge-runtime --no-audit --no-fund --loglevel=error >/dev/null ||
-  { echo "npm ci --prefix scripts/edge-runtime failed"; exit 1; }
+bash scripts/edge-runtime/install.sh || { echo "installing the Edge Runtime's Deno failed"; exit 1; }
 
 passed=0
 failed=0

@@ -5,7 +5,7 @@
  * The runtime's Deno is pinned in scripts/edge-runtime/package.json (npm's `deno` package, in a
  * folder of its own: two `deno` packages in one node_modules fight over `.bin/deno`). To follow
  * the runtime: read `DENO_VERSION` in supabase/edge-runtime's deno/Cargo.toml at its latest
- * release, set that version there, `npm install --prefix scripts/edge-runtime`, then
+ * release, set that version there, `bash scripts/edge-runtime/install.sh`, then
  * `npm run edge:lock` (the functions' lockfile in the format that Deno reads) and `npm test`
  * (docs/edge-runtime.md).
  */
@@ -45,14 +45,14 @@ export function edgeDeno(): string {
   if (!existsSync(binary)) {
     throw new Error(
       `the Edge Runtime's Deno ${EDGE_DENO_VERSION} is not installed: ` +
-        `npm ci --prefix scripts/edge-runtime`,
+        `bash scripts/edge-runtime/install.sh`,
     );
   }
   const { stdout } = new Deno.Command(binary, { args: ["--version"], stderr: "null" }).outputSync();
   const version = new TextDecoder().decode(stdout).match(/^deno (\S+)/)?.[1];
   if (version !== EDGE_DENO_VERSION) {
     throw new Error(
-      `${binary} is Deno ${version}, not ${EDGE_DENO_VERSION}: npm ci --prefix scripts/edge-runtime`,
+      `${binary} is Deno ${version}, not ${EDGE_DENO_VERSION}: bash scripts/edge-runtime/install.sh`,
     );
   }
   return binary;
