@@ -6,7 +6,7 @@
  *
  * What it does, as the runtime does:
  * - `Deno.serve` honours only the handler, onListen and onError; the port is the gateway's.
- * - `EdgeRuntime.waitUntil(promise)` keeps work going after a response.
+ * - `EdgeRuntime.waitUntil(promise)` keeps work going after a response; there is no `Worker`.
  * - The worker retires after its wall clock (`wall_clock`), once no request came for an idle
  *   period and nothing is in flight or waited for (`early_drop`), or when stopped
  *   (`termination`): a
@@ -55,6 +55,8 @@ const edgeRuntime = {
   },
 };
 Object.defineProperty(globalThis, "EdgeRuntime", { value: edgeRuntime, configurable: false });
+// A hosted worker cannot start Web Workers (nor has Deno KV or Deno.cron: unstable, off here).
+Reflect.deleteProperty(globalThis, "Worker");
 
 async function retire(reason: "wall_clock" | "early_drop" | "termination"): Promise<never> {
   if (!retiring) {

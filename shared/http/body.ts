@@ -20,6 +20,36 @@ const tooLarge = () =>
     details: { max_bytes: MAX_BODY_BYTES },
   });
 
+/**
+ * What a refused upload may still send before the 413 goes out. A server that answers while
+ * the client is still uploading, then closes, leaves many clients (Deno's fetch, the gateway's
+ * proxy) with a reset connection instead of the answer — measured on the Edge Runtime's Deno,
+ * which closes at once. So the rest is read and dropped first, within these bounds (nginx's
+ * "lingering close"); past them the connection closes as before.
+ */
+const LINGER_BYTES = 8 * MAX_BODY_BYTES;
+const LINGER_MS = 2_000;
+
+/** Reads and drops the rest of a refused body, within the linger bounds. */
+async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  const until = performance.now() + LINGER_MS;
+  let dropped = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((done) => timer = setTimeout(() => done("late"), LINGER_MS));
+  try {
+    while (dropped <= LINGER_BYTES && performance.now() < until) {
+      const next = await Promise.race([reader.read(), late]);
+      if (next === "late" || next.done) break;
+      dropped += next.value.byteLength;
+    }
+  } catch {
+    /* the client went away: nothing left to drop */
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel().catch(() => {});
+  }
+}
+
 /** Reads a body stream to text, giving up (413) as soon as it passes `max` bytes. */
 async function readLimited(body: ReadableStream<Uint8Array>, max: number): Promise<string> {
   const reader = body.getReader();
@@ -30,7 +60,7 @@ async function readLimited(body: ReadableStream<Uint8Array>, max: number): Promi
     if (done) break;
     size += value.byteLength;
     if (size > max) {
-      await reader.cancel().catch(() => {});
+      await discardRest(reader);
       throw tooLarge();
     }
     chunks.push(value);
@@ -64,7 +94,10 @@ export function jsonDepth(text: string): number {
 export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   const body = c.req.raw.body;
   if (body) {
-    if (Number(c.req.header("content-length")) > MAX_BODY_BYTES) throw tooLarge();
+    if (Number(c.req.header("content-length")) > MAX_BODY_BYTES) {
+      await discardRest(body.getReader());
+      throw tooLarge();
+    }
     const text = await readLimited(body, MAX_BODY_BYTES);
     if (c.req.header("content-type")?.includes("json") && jsonDepth(text) > MAX_JSON_DEPTH) {
       throw badRequest(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);

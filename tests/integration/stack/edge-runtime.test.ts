@@ -76,6 +76,9 @@ Deno.test("a worker runs on the runtime's Deno with only what a hosted worker ma
     // Refused by the sandbox (Deno names the missing permission NotCapable), as hosted refuses.
     assert.deepEqual(body.subprocess, { ok: false, error: "NotCapable" });
     assert.deepEqual(body.writeOutsideTmp, { ok: false, error: "NotCapable" });
+    // Not there at all, as on hosted workers.
+    assert.deepEqual(body.webWorker, { ok: false, error: "ReferenceError" });
+    assert.deepEqual(body.kv, { ok: false, error: "TypeError" });
     // What a hosted worker may do.
     assert.deepEqual(body.writeTmp, { ok: true });
     assert.deepEqual(body.readEnv, { ok: true });
