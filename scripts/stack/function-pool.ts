@@ -1,13 +1,14 @@
 /**
- * The workers behind one function: N slots, each run by one `deno` process at a time (its own
- * module state, like an isolate on hosted Supabase) on the Edge Runtime's Deno, inside its
+ * The workers behind one function: N slots, each run by a `deno` process (its own module state,
+ * like an isolate on hosted Supabase) on the Edge Runtime's Deno, inside its
  * sandbox (scripts/stack/edge-runtime.ts, edge-host.ts).
  *
- * A slot's worker retires on its wall clock or when idle (the host says so on stderr); the slot
- * then stays cold until a request wants it: that request's pick starts a fresh worker (a cold
- * start) and waits for it only when no other worker of the function is ready. A worker that
- * dies without retiring (a crash, the heap cap) is restarted with backoff. A request that burns
- * more than 2 s of the worker's CPU ends the worker, as the platform does (546 WORKER_LIMIT).
+ * A slot's worker retires on its wall clock or when idle (the host says so on stderr) and drains
+ * on its own; the slot is cold until a request wants it: that request's pick starts a fresh
+ * worker (a cold start) and waits for it only when no other worker of the function is ready. A
+ * worker that dies without retiring (a crash, the heap cap) is restarted with backoff. A request
+ * that burns more than 2 s of the worker's CPU ends the worker, as the platform does (546
+ * WORKER_LIMIT).
  */
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type FunctionConfig, resolutionFlags } from "./gateway-config.ts";
@@ -156,7 +157,7 @@ export class FunctionPool {
     let starting: Promise<void> | undefined;
     for (let tries = 0; tries < count; tries++) {
       const slot = this.slots[this.#next++ % count];
-      if (slot.ready) return slot;
+      if (slot.ready) return slot.current;
       starting ??= slot.wake();
     }
     if (!starting || this.#closing.signal.aborted) return undefined;
@@ -164,7 +165,7 @@ export class FunctionPool {
     const timeout = new Promise<void>((done) => timer = setTimeout(done, timeoutMs));
     await Promise.race([starting, timeout]);
     clearTimeout(timer);
-    return this.slots.find((slot) => slot.ready);
+    return this.slots.find((slot) => slot.ready)?.current;
   }
 
   status(): SlotStatus[] {
@@ -178,15 +179,47 @@ export class FunctionPool {
   }
 }
 
-class Slot implements Instance {
-  readonly index: number;
-  port = 0;
+/** One worker process of a slot: what a request is forwarded to. */
+class WorkerProcess implements Instance {
   ready = false;
   endedFor?: "cpu";
+  /** Why the host said it retires, once it did. */
+  retiredFor?: string;
+  exited = false;
+  cpuTicks = 0;
+  readonly leases = new Set<{ cpuMs: number }>();
+  readonly status: Promise<Deno.CommandStatus>;
+
+  constructor(
+    readonly index: number,
+    readonly child: Deno.ChildProcess,
+    readonly port: number,
+    readonly tmpDir: string,
+  ) {
+    this.status = child.status.finally(() => this.exited = true);
+  }
+
+  begin(): Lease {
+    const lease = { cpuMs: 0 };
+    this.leases.add(lease);
+    return { end: () => this.leases.delete(lease) };
+  }
+}
+
+/**
+ * One of a function's N places for a worker. Its worker retiring frees it at once: the next
+ * request that wants it starts a successor while the old worker drains (as the runtime routes
+ * new requests to a new worker), so for up to the grace a slot has two.
+ */
+class Slot {
+  readonly index: number;
   /** Settles the first time this slot answers (never rejects). */
   readonly firstReady: Promise<void>;
   #markFirstReady!: () => void;
-  #child?: Deno.ChildProcess;
+  /** The worker new requests go to (undefined before the first start). */
+  current?: WorkerProcess;
+  /** Every worker still running: the current one and any draining. */
+  #live = new Set<WorkerProcess>();
   #loop: Promise<void>;
   #options: PoolOptions;
   #closing: AbortSignal;
@@ -196,8 +229,6 @@ class Slot implements Instance {
   #wanted = false;
   #started?: Promise<void>;
   #markStarted?: () => void;
-  #leases = new Set<{ cpuMs: number }>();
-  #cpuTicks = 0;
   #cpuBefore = 0;
   #starts = 0;
   #retired: Record<string, number> = {};
@@ -208,6 +239,10 @@ class Slot implements Instance {
     this.#closing = closing;
     this.firstReady = new Promise((done) => this.#markFirstReady = done);
     this.#loop = this.#superviseLoop();
+  }
+
+  get ready(): boolean {
+    return this.current?.ready ?? false;
   }
 
   get #label(): string {
@@ -223,87 +258,52 @@ class Slot implements Instance {
     return this.#started;
   }
 
-  begin(): Lease {
-    const lease = { cpuMs: 0 };
-    this.#leases.add(lease);
-    return { end: () => this.#leases.delete(lease) };
-  }
-
   status(): SlotStatus {
+    let live = 0;
+    for (const worker of this.#live) live += worker.cpuTicks;
     return {
       state: this.ready ? "ready" : this.#demand ? "cold" : "starting",
-      ...(this.ready ? { pid: this.#child?.pid, port: this.port } : {}),
-      cpuMs: (this.#cpuBefore + this.#cpuTicks) * TICK_MS,
+      ...(this.ready ? { pid: this.current!.child.pid, port: this.current!.port } : {}),
+      cpuMs: (this.#cpuBefore + live) * TICK_MS,
       starts: this.#starts,
       retired: { ...this.#retired },
     };
   }
 
   async #superviseLoop(): Promise<void> {
-    const { fn, env, log, recycling, workDir } = this.#options;
-    const module = `${workDir}/${fn.name}.ts`;
+    const { log } = this.#options;
     let backoff = FIRST_BACKOFF_MS;
     while (!this.#closing.aborted) {
-      const port = freePort();
-      const tmpDir = await Deno.makeTempDir({ dir: workDir, prefix: `${fn.name}-${this.index}-` });
-      const child = new Deno.Command(edgeDeno(), {
-        args: [...hostArgs(fn, tmpDir, this.#options.noLock), module],
-        env: {
-          ...env,
-          ...EDGE_DENO_ENV,
-          FUNCTION_INSTANCE: String(this.index),
-          TMPDIR: tmpDir,
-          EDGE_HOST_PORT: String(port),
-          EDGE_HOST_WALL_CLOCK_S: String(recycling.wallClockS),
-          EDGE_HOST_IDLE_S: String(recycling.idleS),
-          EDGE_HOST_GRACE_MS: String(EDGE_LIMITS.graceMs),
-        },
-        clearEnv: true,
-        // Held open and never written: its EOF tells the host the gateway is gone.
-        stdin: "piped",
-        stdout: "inherit",
-        stderr: "piped",
-      }).spawn();
-      this.#child = child;
-      this.#starts++;
-      this.endedFor = undefined;
+      const worker = await this.#spawn();
       const startedAt = Date.now();
-      let exited = false;
-      let retiredFor: string | undefined;
-      const status = child.status.finally(() => exited = true);
-      const stderr = this.#readStderr(child, (reason) => {
-        retiredFor = reason;
-        this.ready = false;
-      });
-      const cpu = this.#watchCpu(child.pid);
+      let retiring!: () => void;
+      const retired = new Promise<"retiring">((done) => retiring = () => done("retiring"));
+      const finished = this.#run(worker, retiring);
 
-      if (await waitForPort(port, () => exited || this.#closing.aborted)) {
-        this.port = port;
-        this.ready = true;
-        log(`gateway: function ${this.#label} started (pid ${child.pid}, 127.0.0.1:${port})`);
+      if (await waitForPort(worker.port, () => worker.exited || this.#closing.aborted)) {
+        worker.ready = !worker.retiredFor && !worker.exited;
+        log(
+          `gateway: function ${this.#label} started (pid ${worker.child.pid}, ` +
+            `127.0.0.1:${worker.port})`,
+        );
         this.#markFirstReady();
         this.#markStarted?.();
         this.#started = this.#markStarted = undefined;
       }
-      const { code, signal } = await status;
-      this.ready = false;
-      clearInterval(cpu);
-      this.#cpuBefore += this.#cpuTicks;
-      this.#cpuTicks = 0;
-      await stderr;
-      portsInUse.delete(port);
-      this.#options.onExit?.(port);
-      await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
+      const first = await Promise.race([finished, retired]);
       if (this.#closing.aborted) {
+        await finished;
         log(`gateway: function ${this.#label} stopped`);
         this.#markStarted?.();
         return;
       }
-      const reason = this.endedFor ?? retiredFor;
-      if (reason) this.#retired[reason] = (this.#retired[reason] ?? 0) + 1;
-      if (retiredFor) {
-        // Retired as the runtime retires a worker: the next request that wants it starts one.
-        log(`gateway: function ${this.#label} retired (${retiredFor}); cold until a request`);
+      const exit = first === "retiring" ? undefined : first;
+      if (worker.retiredFor) {
+        // Retired as the runtime retires a worker (it drains on its own): the slot is free, and
+        // the next request that wants it starts a successor.
+        log(
+          `gateway: function ${this.#label} retired (${worker.retiredFor}); cold until a request`,
+        );
         if (!this.#wanted) {
           await new Promise<void>((done) => {
             this.#demand = done;
@@ -315,15 +315,76 @@ class Slot implements Instance {
         backoff = FIRST_BACKOFF_MS;
         continue;
       }
+      const { code, signal } = exit ?? await finished;
       if (Date.now() - startedAt > STABLE_AFTER_MS) backoff = FIRST_BACKOFF_MS;
       log(
         `gateway: function ${this.#label} exited (${
-          this.endedFor ? "cpu limit" : signal ?? `code ${code}`
+          worker.endedFor ? "cpu limit" : signal ?? `code ${code}`
         }); restarting in ${backoff} ms`,
       );
       await sleep(backoff, this.#closing);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
     }
+  }
+
+  /** Starts a worker process on a fresh port and temp folder; it becomes `current`. */
+  async #spawn(): Promise<WorkerProcess> {
+    const { fn, env, recycling, workDir } = this.#options;
+    const port = freePort();
+    const tmpDir = await Deno.makeTempDir({ dir: workDir, prefix: `${fn.name}-${this.index}-` });
+    const child = new Deno.Command(edgeDeno(), {
+      args: [...hostArgs(fn, tmpDir, this.#options.noLock), `${workDir}/${fn.name}.ts`],
+      env: {
+        ...env,
+        ...EDGE_DENO_ENV,
+        FUNCTION_INSTANCE: String(this.index),
+        TMPDIR: tmpDir,
+        EDGE_HOST_PORT: String(port),
+        EDGE_HOST_WALL_CLOCK_S: String(recycling.wallClockS),
+        EDGE_HOST_IDLE_S: String(recycling.idleS),
+        EDGE_HOST_GRACE_MS: String(EDGE_LIMITS.graceMs),
+      },
+      clearEnv: true,
+      // Held open and never written: its EOF tells the host the gateway is gone.
+      stdin: "piped",
+      stdout: "inherit",
+      stderr: "piped",
+    }).spawn();
+    const worker = new WorkerProcess(this.index, child, port, tmpDir);
+    this.current = worker;
+    this.#live.add(worker);
+    this.#starts++;
+    return worker;
+  }
+
+  /**
+   * Watches a worker until it is gone, then cleans up after it; resolves with its exit status.
+   * `retiring` is called when its host says it retires.
+   */
+  async #run(worker: WorkerProcess, retiring: () => void): Promise<Deno.CommandStatus> {
+    const stderr = this.#readStderr(worker.child, (reason) => {
+      worker.retiredFor = reason;
+      worker.ready = false;
+      this.#count(reason);
+      retiring();
+    });
+    const cpu = this.#watchCpu(worker);
+    const status = await worker.status;
+    worker.ready = false;
+    clearInterval(cpu);
+    this.#cpuBefore += worker.cpuTicks;
+    this.#live.delete(worker);
+    await stderr;
+    portsInUse.delete(worker.port);
+    this.#options.onExit?.(worker.port);
+    await Deno.remove(worker.tmpDir, { recursive: true }).catch(() => {});
+    if (worker.endedFor) this.#count(worker.endedFor);
+    return status;
+  }
+
+  /** Counts a retirement (when the host announces it) or a kill (when the worker is gone). */
+  #count(reason: string): void {
+    if (!this.#closing.aborted) this.#retired[reason] = (this.#retired[reason] ?? 0) + 1;
   }
 
   /** Passes the worker's stderr on, taking out the host's control lines. */
@@ -348,10 +409,11 @@ class Slot implements Instance {
   }
 
   /**
-   * Samples the worker's CPU (/proc) and splits each sample between the requests in flight; one
+   * Samples the worker's CPU (/proc) and splits each sample between its requests in flight; one
    * past the limit ends the worker. Returns the sampler's interval id.
    */
-  #watchCpu(pid: number): ReturnType<typeof setInterval> {
+  #watchCpu(worker: WorkerProcess): ReturnType<typeof setInterval> {
+    const pid = worker.child.pid;
     let last: number | undefined;
     return setInterval(() => {
       const ticks = cpuTicks(pid);
@@ -359,14 +421,14 @@ class Slot implements Instance {
       // The first sample is the start-up's CPU: nobody's request.
       const delta = last === undefined ? 0 : ticks - last;
       last = ticks;
-      this.#cpuTicks = ticks;
-      if (!this.#leases.size || delta <= 0) return;
-      const share = (delta * TICK_MS) / this.#leases.size;
-      for (const lease of this.#leases) {
+      worker.cpuTicks = ticks;
+      if (!worker.leases.size || delta <= 0) return;
+      const share = (delta * TICK_MS) / worker.leases.size;
+      for (const lease of worker.leases) {
         lease.cpuMs += share;
-        if (lease.cpuMs > EDGE_LIMITS.cpuMs && this.endedFor === undefined) {
-          this.endedFor = "cpu";
-          this.ready = false;
+        if (lease.cpuMs > EDGE_LIMITS.cpuMs && worker.endedFor === undefined) {
+          worker.endedFor = "cpu";
+          worker.ready = false;
           this.#options.log(
             `gateway: function ${this.#label} ended: a request used over ` +
               `${EDGE_LIMITS.cpuMs} ms of CPU (546 WORKER_LIMIT)`,
@@ -379,10 +441,10 @@ class Slot implements Instance {
     }, CPU_SAMPLE_MS);
   }
 
+  /** Stops every worker of the slot (SIGTERM, then SIGKILL after a grace period). */
   async stop(): Promise<void> {
     this.#demand?.();
-    const child = this.#child;
-    if (child) {
+    await Promise.all([...this.#live].map(async ({ child }) => {
       try {
         child.kill("SIGTERM");
       } catch { /* already exited */ }
@@ -394,7 +456,7 @@ class Slot implements Instance {
       await child.status;
       clearTimeout(killer);
       await child.stdin.close().catch(() => {});
-    }
+    }));
     await this.#loop;
   }
 }

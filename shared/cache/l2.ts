@@ -83,7 +83,8 @@ export class L2Store {
    * replay its outbox row.
    */
   holdUntil(catchUp: Promise<unknown>): void {
-    const held: Promise<unknown> = catchUp.finally(() => {
+    // Settles either way, and never rejects (nobody may be waiting on it).
+    const held: Promise<unknown> = catchUp.then(() => {}, () => {}).finally(() => {
       if (this.catchingUp === held) this.catchingUp = undefined;
     });
     this.catchingUp = held;
