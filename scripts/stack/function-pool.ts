@@ -57,8 +57,10 @@ export interface Instance {
   readonly index: number;
   readonly port: number;
   readonly ready: boolean;
-  /** Why the platform ended it, when it did (`cpu`). */
-  readonly endedFor?: "cpu";
+  /** Why the platform ended it, when it did: a request's CPU, or the heap. */
+  readonly endedFor?: EndedFor;
+  /** Resolves once the process is gone and its output read (why it ended is known then). */
+  readonly gone: Promise<void>;
   begin(): Lease;
 }
 
@@ -179,10 +181,16 @@ export class FunctionPool {
   }
 }
 
+export type EndedFor = "cpu" | "memory";
+
+// What V8 prints when the heap cap is reached (then the process aborts).
+const OUT_OF_MEMORY = /out of memory|heap limit/i;
+
 /** One worker process of a slot: what a request is forwarded to. */
 class WorkerProcess implements Instance {
   ready = false;
-  endedFor?: "cpu";
+  endedFor?: EndedFor;
+  gone!: Promise<void>;
   /** Why the host said it retires, once it did. */
   retiredFor?: string;
   exited = false;
@@ -319,7 +327,7 @@ class Slot {
       if (Date.now() - startedAt > STABLE_AFTER_MS) backoff = FIRST_BACKOFF_MS;
       log(
         `gateway: function ${this.#label} exited (${
-          worker.endedFor ? "cpu limit" : signal ?? `code ${code}`
+          worker.endedFor ? `${worker.endedFor} limit` : signal ?? `code ${code}`
         }); restarting in ${backoff} ms`,
       );
       await sleep(backoff, this.#closing);
@@ -361,8 +369,14 @@ class Slot {
    * Watches a worker until it is gone, then cleans up after it; resolves with its exit status.
    * `retiring` is called when its host says it retires.
    */
-  async #run(worker: WorkerProcess, retiring: () => void): Promise<Deno.CommandStatus> {
-    const stderr = this.#readStderr(worker.child, (reason) => {
+  #run(worker: WorkerProcess, retiring: () => void): Promise<Deno.CommandStatus> {
+    const run = this.#watch(worker, retiring);
+    worker.gone = run.then(() => {});
+    return run;
+  }
+
+  async #watch(worker: WorkerProcess, retiring: () => void): Promise<Deno.CommandStatus> {
+    const stderr = this.#readStderr(worker, (reason) => {
       worker.retiredFor = reason;
       worker.ready = false;
       this.#count(reason);
@@ -387,12 +401,15 @@ class Slot {
     if (!this.#closing.aborted) this.#retired[reason] = (this.#retired[reason] ?? 0) + 1;
   }
 
-  /** Passes the worker's stderr on, taking out the host's control lines. */
-  async #readStderr(child: Deno.ChildProcess, retiring: (reason: string) => void): Promise<void> {
+  /** Passes the worker's stderr on, taking out the host's control lines (and V8's OOM). */
+  async #readStderr(worker: WorkerProcess, retiring: (reason: string) => void): Promise<void> {
     let pending = "";
     const decoder = new TextDecoder();
-    const out = (text: string) => Deno.stderr.writeSync(new TextEncoder().encode(text));
-    for await (const chunk of child.stderr) {
+    const out = (text: string) => {
+      if (OUT_OF_MEMORY.test(text) && worker.endedFor === undefined) worker.endedFor = "memory";
+      Deno.stderr.writeSync(new TextEncoder().encode(text));
+    };
+    for await (const chunk of worker.child.stderr) {
       pending += decoder.decode(chunk, { stream: true });
       let newline: number;
       while ((newline = pending.indexOf("\n")) >= 0) {

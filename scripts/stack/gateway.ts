@@ -245,11 +245,16 @@ async function forward(
   errorResponse: (error: AppError) => Response,
 ): Promise<Response> {
   const name = forwardedPath.slice(1).split("/")[0];
-  // The worker died under this request: ended by the platform (its CPU), else its pool restarts it.
-  const failed = (error: unknown) =>
-    instance.endedFor === "cpu"
+  // The worker died under this request: ended by the platform (its CPU, its heap: 546), else a
+  // crash its pool restarts (503). Why is known once its output is read: wait for that, briefly.
+  const failed = async (error: unknown) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([instance.gone, new Promise((done) => timer = setTimeout(done, 500))]);
+    clearTimeout(timer);
+    return instance.endedFor
       ? workerLimit()
       : errorResponse(unavailable(`Function ${name} did not answer`, 1, error));
+  };
   if ((request.method === "GET" || request.method === "HEAD") && request.body === null) {
     let head = "";
     for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
@@ -261,7 +266,7 @@ async function forward(
         head,
       );
     } catch (error) {
-      return failed(error);
+      return await failed(error);
     }
     answer.headers.push(["x-function-instance", String(instance.index)]);
     return new Response(answer.body, { status: answer.status, headers: answer.headers });
@@ -276,7 +281,7 @@ async function forward(
       redirect: "manual",
     });
   } catch (error) {
-    return failed(error);
+    return await failed(error);
   }
   const responseHeaders = new Headers(response.headers);
   responseHeaders.set("x-function-instance", String(instance.index));

@@ -146,6 +146,27 @@ Deno.test("a request over 2 s of CPU ends its worker with 546 WORKER_LIMIT", asy
   }
 });
 
+Deno.test("a worker past its 256 MB heap ends with 546 WORKER_LIMIT, and a fresh one follows", async () => {
+  const edge = await edgeGateway({ wallClockS: 0, idleS: 0 });
+  try {
+    const before = (await edge.call("whoami")).body.workerId;
+    const hog = await edge.call("hog");
+    assert.equal(hog.status, 546);
+    assert.equal(hog.body.code, "WORKER_LIMIT");
+    assert.equal(
+      await waitFor("the worker's end", async () => (await edge.slot()).retired.memory),
+      1,
+    );
+    const after = await waitFor("a fresh worker", async () => {
+      const { status, body } = await edge.call("whoami");
+      return status === 200 ? body.workerId : undefined;
+    });
+    assert.notEqual(after, before);
+  } finally {
+    await edge.close();
+  }
+});
+
 Deno.test("stopping the gateway ends workers with reason termination", async () => {
   const edge = await edgeGateway({ wallClockS: 0, idleS: 0 });
   const { workerId } = (await edge.call("whoami")).body;
