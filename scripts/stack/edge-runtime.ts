@@ -39,8 +39,14 @@ export const EDGE_LIMITS = {
   graceMs: 3_000,
 } as const;
 
-/** Where the runtime's `deno` binary is, after checking it is the pinned version. */
+let checked: string | undefined;
+
+/**
+ * Where the runtime's `deno` binary is, after checking (once per process: it is asked again at
+ * every worker start) that it is the pinned version.
+ */
 export function edgeDeno(): string {
+  if (checked) return checked;
   const binary = `${RUNTIME_DIR}/node_modules/deno/deno`;
   if (!existsSync(binary)) {
     throw new Error(
@@ -55,7 +61,7 @@ export function edgeDeno(): string {
       `${binary} is Deno ${version}, not ${EDGE_DENO_VERSION}: bash scripts/edge-runtime/install.sh`,
     );
   }
-  return binary;
+  return checked = binary;
 }
 
 /** The environment the runtime's Deno needs on these machines (npm over the system's CAs). */

@@ -74,14 +74,25 @@ export interface SlotStatus {
   retired: Record<string, number>;
 }
 
+/** The functions' lockfile, frozen; or none, as a deploy without one would resolve. */
+function lockFlags(noLock: boolean): string[] {
+  return noLock ? ["--no-lock"] : [`--lock=${EDGE_LOCKFILE}`, "--frozen"];
+}
+
 /** `deno` args for the generated module of `fn`: resolution, lockfile, sandbox. */
 export function hostArgs(fn: FunctionConfig, tmpDir: string, noLock = false): string[] {
-  return [
-    "run",
-    ...resolutionFlags(fn),
-    ...(noLock ? ["--no-lock"] : [`--lock=${EDGE_LOCKFILE}`, "--frozen"]),
-    ...sandboxFlags(tmpDir),
-  ];
+  return ["run", ...resolutionFlags(fn), ...lockFlags(noLock), ...sandboxFlags(tmpDir)];
+}
+
+/** Whether `work` settled (either way) within `ms`. */
+export async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<false>((done) => timer = setTimeout(() => done(false), ms));
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Writes the module the runtime's Deno runs for `fn`: the host first, then the entrypoint. */
@@ -111,12 +122,7 @@ export async function precache(
   }
   for (const [flags, modules] of groups) {
     const { code } = await new Deno.Command(edgeDeno(), {
-      args: [
-        "cache",
-        ...JSON.parse(flags),
-        ...(noLock ? ["--no-lock"] : [`--lock=${EDGE_LOCKFILE}`, "--frozen"]),
-        ...modules,
-      ],
+      args: ["cache", ...JSON.parse(flags), ...lockFlags(noLock), ...modules],
       env: EDGE_DENO_ENV,
       stdout: "inherit",
       stderr: "inherit",
@@ -139,15 +145,8 @@ export class FunctionPool {
   }
 
   /** Resolves once every slot's first worker answers, or false after `timeoutMs`. */
-  async ready(timeoutMs: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<false>((done) => timer = setTimeout(() => done(false), timeoutMs));
-    const all = Promise.all(this.slots.map((slot) => slot.firstReady)).then(() => true);
-    try {
-      return await Promise.race([all, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  ready(timeoutMs: number): Promise<boolean> {
+    return settledWithin(Promise.all(this.slots.map((slot) => slot.firstReady)), timeoutMs);
   }
 
   /**
@@ -163,10 +162,7 @@ export class FunctionPool {
       starting ??= slot.wake();
     }
     if (!starting || this.#closing.signal.aborted) return undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<void>((done) => timer = setTimeout(done, timeoutMs));
-    await Promise.race([starting, timeout]);
-    clearTimeout(timer);
+    await settledWithin(starting, timeoutMs);
     return this.slots.find((slot) => slot.ready)?.current;
   }
 

@@ -20,6 +20,7 @@ import {
   FunctionPool,
   type Instance,
   precache,
+  settledWithin,
   type SlotStatus,
   writeHostModule,
 } from "./function-pool.ts";
@@ -229,7 +230,16 @@ async function route(
 
   const lease = instance.begin();
   try {
-    return await forward(request, url, forwardedPath, headers, instance, upstreamOf, errorResponse);
+    return await forward(
+      request,
+      url,
+      name,
+      forwardedPath,
+      headers,
+      instance,
+      upstreamOf,
+      errorResponse,
+    );
   } finally {
     lease.end();
   }
@@ -238,26 +248,24 @@ async function route(
 async function forward(
   request: Request,
   url: URL,
+  name: string,
   forwardedPath: string,
   headers: Headers,
   instance: Instance,
   upstreamOf: (port: number) => Upstream,
   errorResponse: (error: AppError) => Response,
 ): Promise<Response> {
-  const name = forwardedPath.slice(1).split("/")[0];
   // The worker died under this request: ended by the platform (its CPU, its heap: 546), else a
   // crash its pool restarts (503). Why is known once its output is read: wait for that, briefly.
   const failed = async (error: unknown) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([instance.gone, new Promise((done) => timer = setTimeout(done, 500))]);
-    clearTimeout(timer);
+    await settledWithin(instance.gone, 500);
     return instance.endedFor
       ? workerLimit()
       : errorResponse(unavailable(`Function ${name} did not answer`, 1, error));
   };
   if ((request.method === "GET" || request.method === "HEAD") && request.body === null) {
     let head = "";
-    for (const [name, value] of headers) head += `${name}: ${value}\r\n`;
+    for (const [header, value] of headers) head += `${header}: ${value}\r\n`;
     let answer: UpstreamAnswer;
     try {
       answer = await upstreamOf(instance.port).send(

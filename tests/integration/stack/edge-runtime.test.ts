@@ -126,20 +126,35 @@ Deno.test("an idle worker is dropped early, but not while waitUntil work is pend
   }
 });
 
+/**
+ * `path` makes the platform end its worker: 546 WORKER_LIMIT, the retirement counted under
+ * `reason`, and a fresh worker (new module state) for what comes next.
+ */
+async function expectWorkerLimit(
+  edge: Awaited<ReturnType<typeof edgeGateway>>,
+  path: string,
+  reason: string,
+): Promise<void> {
+  const before = (await edge.call("whoami")).body.workerId;
+  const ended = await edge.call(path);
+  assert.equal(ended.status, 546);
+  assert.equal(ended.body.code, "WORKER_LIMIT");
+  assert.equal(
+    await waitFor("the worker's end", async () => (await edge.slot()).retired[reason]),
+    1,
+  );
+  const after = await waitFor("a fresh worker", async () => {
+    const { status, body } = await edge.call("whoami");
+    return status === 200 ? body.workerId : undefined;
+  });
+  assert.notEqual(after, before);
+}
+
 Deno.test("a request over 2 s of CPU ends its worker with 546 WORKER_LIMIT", async () => {
   const edge = await edgeGateway({ wallClockS: 0, idleS: 0 });
   try {
-    const before = (await edge.call("whoami")).body.workerId;
-    const burnt = await edge.call("burn?ms=4000");
-    assert.equal(burnt.status, 546);
-    assert.equal(burnt.body.code, "WORKER_LIMIT");
-    assert.equal(await waitFor("the worker's end", async () => (await edge.slot()).retired.cpu), 1);
-    // A fresh worker serves what comes next; a short burn is fine.
-    const after = await waitFor("a fresh worker", async () => {
-      const { status, body } = await edge.call("whoami");
-      return status === 200 ? body.workerId : undefined;
-    });
-    assert.notEqual(after, before);
+    await expectWorkerLimit(edge, "burn?ms=4000", "cpu");
+    // A short burn is fine.
     assert.equal((await edge.call("burn?ms=200")).status, 200);
   } finally {
     await edge.close();
@@ -149,19 +164,7 @@ Deno.test("a request over 2 s of CPU ends its worker with 546 WORKER_LIMIT", asy
 Deno.test("a worker past its 256 MB heap ends with 546 WORKER_LIMIT, and a fresh one follows", async () => {
   const edge = await edgeGateway({ wallClockS: 0, idleS: 0 });
   try {
-    const before = (await edge.call("whoami")).body.workerId;
-    const hog = await edge.call("hog");
-    assert.equal(hog.status, 546);
-    assert.equal(hog.body.code, "WORKER_LIMIT");
-    assert.equal(
-      await waitFor("the worker's end", async () => (await edge.slot()).retired.memory),
-      1,
-    );
-    const after = await waitFor("a fresh worker", async () => {
-      const { status, body } = await edge.call("whoami");
-      return status === 200 ? body.workerId : undefined;
-    });
-    assert.notEqual(after, before);
+    await expectWorkerLimit(edge, "hog", "memory");
   } finally {
     await edge.close();
   }
