@@ -17,6 +17,7 @@ import {
 import { LRUCache } from "lru-cache";
 import { type AuthConfig, config } from "./config.ts";
 import { forbidden, unauthorized, unavailable } from "./errors.ts";
+import { log } from "./log.ts";
 
 export const APP_ROLES = ["admin", "manager", "finance", "crew"] as const;
 export type AppRole = typeof APP_ROLES[number];
@@ -106,9 +107,7 @@ export async function authenticate(authorization: string | undefined): Promise<A
     if (error instanceof errors.JOSEError && !(error instanceof errors.JWKSTimeout)) {
       throw unauthorized("Invalid or expired access token");
     }
-    console.error(
-      JSON.stringify({ level: "error", event: "jwt_keys_unavailable", error: String(error) }),
-    );
+    log.error("jwt_keys_unavailable", { error: String(error) });
     throw unavailable("The token could not be checked; retry shortly", 1, error);
   }
   const user = toUser(payload);

@@ -8,6 +8,7 @@ import { z } from "zod";
 import type { CacheOptions } from "./cache/options.ts";
 import type { DbOptions } from "./db/options.ts";
 import { parseKeys } from "./cache/seal.ts";
+import { log, LOG_LEVELS, type LogLevel, setLogLevel } from "./log.ts";
 
 /** `limit` requests per `windowS` seconds. */
 export interface Rule {
@@ -34,7 +35,8 @@ export interface Config {
   db: DbOptions;
   cache: CacheOptions;
   auth: AuthConfig;
-  http: { requestTimeoutMs: number; maxInFlight: number; logRequests: boolean };
+  http: { requestTimeoutMs: number; maxInFlight: number };
+  log: { level: LogLevel };
   outbox: { replayIntervalMs: number };
   rateLimit: RateLimitConfig;
   jobs: JobsConfig;
@@ -172,6 +174,7 @@ const Env = z.object({
   JWKS_URL: url,
   REQUEST_TIMEOUT_MS: number(100, true),
   MAX_IN_FLIGHT: number(1, true),
+  LOG_LEVEL: text.pipe(z.enum(LOG_LEVELS).optional()),
   LOG_REQUESTS: text,
   RATE_LIMIT_WRITES: rule("120/10s"),
   RATE_LIMIT_EXPENSIVE: rule("30/10s"),
@@ -289,8 +292,9 @@ export function parseConfig(
     http: {
       requestTimeoutMs: e.REQUEST_TIMEOUT_MS ?? 10_000,
       maxInFlight: e.MAX_IN_FLIGHT ?? 128,
-      logRequests: e.LOG_REQUESTS !== "0",
     },
+    // LOG_REQUESTS=0 (the older switch, still honoured) is LOG_LEVEL=warn: no request or job lines.
+    log: { level: e.LOG_LEVEL ?? (e.LOG_REQUESTS === "0" ? "warn" : "info") },
     outbox: { replayIntervalMs: e.CACHE_REPLAY_INTERVAL_MS ?? 2_000 },
     rateLimit: {
       enabled: !e.RATE_LIMIT_DISABLED,
@@ -333,13 +337,13 @@ export function parseConfig(
 
 function load(): Config {
   try {
-    return parseConfig(Deno.env);
+    const parsed = parseConfig(Deno.env);
+    setLogLevel(parsed.log.level);
+    return parsed;
   } catch (error) {
     // The whole list, on one line, in the function's log (a runtime may show only the first
     // line of an uncaught error's message); then the isolate does not start.
-    console.error(
-      JSON.stringify({ level: "error", event: "config_invalid", error: String(error) }),
-    );
+    log.error("config_invalid", { error: String(error) });
     throw error;
   }
 }

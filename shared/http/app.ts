@@ -150,7 +150,16 @@ function replayed(fn: string, request: Request): Response | undefined {
   return replay(request, (started, route) => {
     const requestId = requestIdOf(request.headers.get("x-request-id") ?? undefined);
     const total = performance.now() - started;
-    finished({ requestId, fn, method: "GET", route, status: 200, ms: total, cache: "l1" });
+    finished({
+      requestId,
+      fn,
+      method: "GET",
+      route,
+      status: 200,
+      ms: total,
+      cache: "l1",
+      logLevel: "info",
+    });
     return [["x-request-id", requestId], ["server-timing", `replay;dur=${total.toFixed(1)}`]];
   });
 }

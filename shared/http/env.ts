@@ -10,5 +10,7 @@ export type AppEnv = {
     timings: Record<string, number>;
     /** Set by routes that may be replayed (`route({ replay: true })`). */
     replay?: ReplaySource;
+    /** Set by routes called routinely (`route({ quiet: true })`): their request line is debug. */
+    quiet?: boolean;
   };
 };

@@ -15,9 +15,9 @@ import { overloaded, timedOut } from "../errors.ts";
 import type { AppEnv } from "./env.ts";
 import { keepForReplay } from "./replay.ts";
 import { errorResponse } from "./respond.ts";
+import { log, type LogLevel, logs } from "../log.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
-const LOG_REQUESTS = config.http.logRequests;
 const METRICS = config.metrics.enabled;
 
 /** Browsers may call from any origin; auth is a bearer token, never a cookie. */
@@ -57,6 +57,8 @@ export interface FinishedRequest {
   /** `x-cache` of a cached read. */
   cache?: string | null;
   dbMs?: number;
+  /** The line's level: `info`, or `debug` for a route that asked to be quiet (route.ts). */
+  logLevel: LogLevel;
 }
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
@@ -68,8 +70,8 @@ const round1 = (ms: number) => Math.round(ms * 10) / 10;
  */
 export function finished(r: FinishedRequest): void {
   if (METRICS) recordRequest(r.fn, r.method, r.route, r.status, r.ms / 1000);
-  if (!LOG_REQUESTS) return;
-  console.log(JSON.stringify({
+  if (!logs(r.logLevel)) return;
+  log.at(r.logLevel, "request", {
     request_id: r.requestId,
     function: r.fn,
     method: r.method,
@@ -78,7 +80,7 @@ export function finished(r: FinishedRequest): void {
     ms: round1(r.ms),
     ...(r.cache ? { cache: r.cache } : {}),
     ...(r.dbMs !== undefined ? { db_ms: round1(r.dbMs) } : {}),
-  }));
+  });
 }
 
 /**
@@ -140,6 +142,7 @@ export function envelope(
       ms: total,
       cache: c.res.headers.get("x-cache"),
       dbMs: context.dbMs,
+      logLevel: c.get("quiet") ? "debug" : "info",
     });
   };
 }

@@ -2,9 +2,10 @@
  * The last line of defence of an isolate: an unhandled promise rejection or an uncaught
  * exception from a library callback is logged and counted instead of ending the process (Deno
  * exits on both by default, and on hosted Edge a dying isolate fails every request it holds).
- * The causes are fixed where they arise (see db-arrays.ts); this only keeps one we missed from
+ * The causes are fixed where they arise (see shared/db/arrays.ts); this only keeps one we missed from
  * taking the isolate down. Installed once per isolate by the app factory.
  */
+import { log } from "../log.ts";
 
 let installed = false;
 let count = 0;
@@ -39,19 +40,11 @@ export function installGuard(): void {
   globalThis.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
     count++;
-    console.error(JSON.stringify({
-      level: "error",
-      event: "unhandled_rejection",
-      ...describe(event.reason),
-    }));
+    log.error("unhandled_rejection", describe(event.reason));
   });
   globalThis.addEventListener("error", (event) => {
     event.preventDefault();
     count++;
-    console.error(JSON.stringify({
-      level: "error",
-      event: "uncaught_exception",
-      ...describe(event.error),
-    }));
+    log.error("uncaught_exception", describe(event.error));
   });
 }

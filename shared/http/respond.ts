@@ -6,7 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { AppError, validationFailed } from "../errors.ts";
-import { scrubString } from "../observe/scrub.ts";
+import { log } from "../log.ts";
 
 /** Turns zod issues into `{ "field.path": "message" }` for the error's `details`. */
 export function issuesToDetails(error: z.ZodError): Record<string, string> {
@@ -31,18 +31,15 @@ export function errorResponse(err: unknown, requestId: string): Response {
     // Hono raises these for malformed JSON bodies and similar client faults.
     appError = new AppError("bad_request", err.message || "Malformed request");
   } else {
-    console.error(
-      JSON.stringify({ level: "error", request_id: requestId, error: scrubString(String(err)) }),
-    );
+    log.error("internal_error", { request_id: requestId, error: String(err) });
     appError = new AppError("internal_error", "Something went wrong; quote the request id");
   }
   if (appError.status >= 500 && appError.cause) {
-    console.error(JSON.stringify({
-      level: "error",
+    log.error("error_cause", {
       request_id: requestId,
       code: appError.code,
-      cause: scrubString(String(appError.cause)),
-    }));
+      cause: String(appError.cause),
+    });
   }
   const headers = new Headers({
     ...appError.headers,

@@ -42,15 +42,21 @@ export function route<const R extends Omit<RouteConfig, "middleware">>(
      * replayed from memory (shared/http/replay.ts). GET routes without a rate limit only.
      */
     replay?: boolean;
+    /**
+     * Called routinely by a machine (a metrics scrape, the scheduler's worker call): its request
+     * line is logged at `debug`, so the log shows what people do (`LOG_LEVEL=debug` shows all).
+     */
+    quiet?: boolean;
   },
 ) {
-  const { roles, rateLimit, replay, ...rest } = config;
+  const { roles, rateLimit, replay, quiet, ...rest } = config;
   // Writes are limited unless a route says otherwise; reads only when marked expensive.
   const chosen = rateLimit ?? (rest.method === "get" ? false : "write");
   if (replay && (rest.method !== "get" || chosen)) {
     throw new Error(`${rest.method} ${rest.path}: only unlimited GET routes can be replayed`);
   }
   const allow: MiddlewareHandler<AppEnv> = async (c, next) => {
+    if (quiet) c.set("quiet", true);
     const user = c.get("user");
     if (roles === "service_role") {
       if (user.role !== "service_role") throw forbidden("This route needs the service role key");

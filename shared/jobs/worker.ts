@@ -9,7 +9,6 @@
  * worker may claim it. A handler that needs longer checkpoints its progress and throws
  * `Yielded`; one that knows a retry cannot help throws `Permanent` (dead letter at once).
  */
-import { config } from "../config.ts";
 import { runWithContext } from "../context.ts";
 import { AppError } from "../errors.ts";
 import {
@@ -22,7 +21,8 @@ import {
   release,
 } from "./queue.ts";
 import { recordRun } from "./stats.ts";
-import { scrubString, scrubValue } from "../observe/scrub.ts";
+import { scrubString } from "../observe/scrub.ts";
+import { log, logs } from "../log.ts";
 import { endBefore } from "../background.ts";
 
 /** What a handler gets: the job, and how long it may run. */
@@ -109,7 +109,7 @@ export async function drain(handlers: Handlers, options: DrainOptions): Promise<
       jobs = next.claimed;
     } catch (error) {
       report.errors++;
-      logJob({ event: "jobs_read_failed", error: messageOf(error) });
+      log.error("jobs_read_failed", { error: messageOf(error) });
       break;
     }
     report.claimed += jobs.length;
@@ -225,9 +225,8 @@ async function runOne(
       { requestId: `job:${job.id}`, deadline },
       () => handler(run),
     );
-    if (config.http.logRequests) {
-      logJob({
-        event: "job",
+    if (logs("info")) {
+      log.info("job", {
         queue: job.queue,
         id: job.id,
         attempt: job.attempts,
@@ -254,8 +253,7 @@ async function runOne(
       : "lost";
     report[outcome]++;
     recordRun(job.queue, outcome);
-    logJob({
-      event: "job",
+    log.warn("job", {
       queue: job.queue,
       id: job.id,
       attempt: job.attempts,
@@ -286,8 +284,4 @@ function rawMessage(error: unknown): string {
   }
   if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 500);
   return String(error).slice(0, 500);
-}
-
-function logJob(line: Record<string, unknown>): void {
-  console.log(JSON.stringify(scrubValue({ level: "info", ...line })));
 }

@@ -8,6 +8,7 @@
 import type * as SentrySdk from "@sentry/deno";
 import { config } from "../config.ts";
 import { scrubEvent } from "./scrub.ts";
+import { log } from "../log.ts";
 
 /** What the request knew when it failed; the user goes out as `{ id }` only. */
 export interface UnexpectedScope {
@@ -100,5 +101,5 @@ async function bounded<T>(promise: Promise<T>, ms: number): Promise<T | undefine
 function logFailure(event: string, error: unknown): void {
   // The error's class only: its message could carry what the report was meant to keep private.
   const name = error instanceof Error ? error.name : typeof error;
-  console.error(JSON.stringify({ level: "warn", event, error: name }));
+  log.warn(event, { error: name });
 }

@@ -89,7 +89,10 @@ Deno.test("config: defaults and switches", () => {
   });
   assert.equal(c.cache.enabled, false);
   assert.equal(c.cache.l1Enabled, true);
-  assert.equal(c.http.logRequests, false);
+  assert.equal(c.log.level, "warn", "LOG_REQUESTS=0 still silences request and job lines");
+  assert.equal(parseConfig(base).log.level, "info");
+  assert.equal(parseConfig({ ...base, LOG_LEVEL: "debug", LOG_REQUESTS: "0" }).log.level, "debug");
+  assert.throws(() => parseConfig({ ...base, LOG_LEVEL: "loud" }), /LOG_LEVEL/);
   assert.equal(c.http.requestTimeoutMs, 10_000);
   assert.equal(c.outbox.replayIntervalMs, 2_000);
   assert.deepEqual(c.rateLimit.ip, { limit: 900, windowS: 60 });
