@@ -6,14 +6,7 @@
  * Keys: HS256 with `JWT_SECRET` (legacy / local), or the project's JWKS (`SUPABASE_JWKS` JSON, as
  * hosted projects provide, or `JWKS_URL`) for the asymmetric signing keys.
  */
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  errors,
-  type JSONWebKeySet,
-  type JWTPayload,
-  jwtVerify,
-} from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
 import { LRUCache } from "lru-cache";
 import { type AuthConfig, config } from "./config.ts";
 import { forbidden, unauthorized, unavailable } from "./errors.ts";
@@ -47,7 +40,7 @@ type Verify = (token: string) => Promise<JWTPayload>;
 function verifierOf(auth: AuthConfig): Verify {
   const secret = auth.jwtSecret ? new TextEncoder().encode(auth.jwtSecret) : undefined;
   const set = auth.jwks
-    ? createLocalJWKSet(auth.jwks as unknown as JSONWebKeySet)
+    ? createLocalJWKSet(auth.jwks)
     : auth.jwksUrl
     ? createRemoteJWKSet(auth.jwksUrl)
     : undefined;

@@ -4,79 +4,10 @@
  * in the message — never a 401 for every request because a key could not be read. Everything
  * else takes its values from `config`; `parseConfig` is the same parser for tests.
  */
+import type { JSONWebKeySet } from "jose";
 import { z } from "zod";
-import type { CacheOptions } from "./cache/options.ts";
-import type { DbOptions } from "./db/options.ts";
 import { parseKeys } from "./cache/seal.ts";
-import { log, LOG_LEVELS, type LogLevel, setLogLevel } from "./log.ts";
-
-/** `limit` requests per `windowS` seconds. */
-export interface Rule {
-  limit: number;
-  windowS: number;
-}
-
-export interface RateLimitConfig {
-  enabled: boolean;
-  write: Rule;
-  expensive: Rule;
-  ip: Rule;
-}
-
-export interface AuthConfig {
-  /** HS256 secret (local / legacy projects). */
-  jwtSecret?: string;
-  /** The project's public signing keys, as hosted projects provide them (`SUPABASE_JWKS`). */
-  jwks?: { keys: Record<string, unknown>[] };
-  jwksUrl?: URL;
-}
-
-export interface Config {
-  db: DbOptions;
-  cache: CacheOptions;
-  auth: AuthConfig;
-  http: { requestTimeoutMs: number; maxInFlight: number };
-  log: { level: LogLevel };
-  outbox: { replayIntervalMs: number };
-  rateLimit: RateLimitConfig;
-  jobs: JobsConfig;
-  metrics: MetricsConfig;
-  sentry: SentryConfig;
-}
-
-/** Error reports to Sentry (shared/observe/sentry.ts); without a DSN nothing is sent. */
-export interface SentryConfig {
-  dsn?: string;
-  environment: string;
-  release?: string;
-}
-
-/** Metrics across isolates (shared/observe) and who may read them. */
-export interface MetricsConfig {
-  enabled: boolean;
-  /** How often an isolate adds its counts to the totals in Redis. */
-  flushMs: number;
-  /** A bearer token Prometheus may scrape `/ops/metrics` with (besides an admin JWT). */
-  token?: string;
-}
-
-/** The job worker, its handlers and where their output goes (docs/jobs.md). */
-export interface JobsConfig {
-  /** How long one worker call drains (the Edge wall clock is 150 s; keep well under it). */
-  budgetMs: number;
-  /** Jobs claimed per read, and how many run at once. */
-  batch: number;
-  concurrency: number;
-  /** Idle polling: every `pollMs`, for `lingerMs` after the queue ran dry. */
-  pollMs: number;
-  lingerMs: number;
-  /** Payroll runs with more assignments than this answer 202 and run as a job. */
-  payrollAsyncThreshold: number;
-  /** Assignments per payroll step (each step is one transaction and a checkpoint). */
-  payrollStep: number;
-  notify: { provider: "record" | "webhook"; webhookUrl?: URL; webhookToken?: string };
-  files: { store: "table" | "storage"; bucket: string; supabaseUrl?: URL; serviceKey?: string };
-}
+import { log, LOG_LEVELS, setLogLevel } from "./log.ts";
 
 /** What is wrong with the environment, one variable per line. */
 export class ConfigError extends Error {
@@ -102,6 +33,9 @@ const number = (min: number, integer = false) =>
     return n;
   });
 
+/** `number(...).transform(orElse(n))`: the value when set, else the default `n`. */
+const orElse = <T>(fallback: T) => (value: T | undefined): T => value ?? fallback;
+
 const flag = text.transform((v) => ["1", "true", "yes", "on"].includes((v ?? "").toLowerCase()));
 
 const rule = (fallback: string) =>
@@ -120,10 +54,8 @@ const rule = (fallback: string) =>
 const jwks = text.transform((raw, ctx) => {
   if (raw === undefined) return undefined;
   try {
-    const set = JSON.parse(raw);
-    if (Array.isArray(set?.keys) && set.keys.length > 0) {
-      return set as { keys: Record<string, unknown>[] };
-    }
+    const set: JSONWebKeySet = JSON.parse(raw);
+    if (Array.isArray(set?.keys) && set.keys.length > 0) return set;
   } catch { /* reported below */ }
   ctx.addIssue({ code: "custom", message: 'must be a JSON Web Key Set: {"keys": [...]}' });
   return z.NEVER;
@@ -168,41 +100,142 @@ const Env = z.object({
   CACHE_BREAKER_OPEN_MS: number(0),
   CACHE_DISABLED: flag,
   CACHE_L1_DISABLED: flag,
-  CACHE_REPLAY_INTERVAL_MS: number(100),
+  CACHE_REPLAY_INTERVAL_MS: number(100).transform(orElse(2_000)),
   JWT_SECRET: text.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   SUPABASE_JWKS: jwks,
   JWKS_URL: url,
-  REQUEST_TIMEOUT_MS: number(100, true),
-  MAX_IN_FLIGHT: number(1, true),
+  REQUEST_TIMEOUT_MS: number(100, true).transform(orElse(10_000)),
+  MAX_IN_FLIGHT: number(1, true).transform(orElse(128)),
   LOG_LEVEL: text.pipe(z.enum(LOG_LEVELS).optional()),
   LOG_REQUESTS: text,
   RATE_LIMIT_WRITES: rule("120/10s"),
   RATE_LIMIT_EXPENSIVE: rule("30/10s"),
   RATE_LIMIT_PER_IP: rule("600/10s"),
   RATE_LIMIT_DISABLED: flag,
-  JOBS_BUDGET_MS: number(100, true),
-  JOBS_BATCH: number(1, true),
-  JOBS_CONCURRENCY: number(1, true),
-  JOBS_POLL_MS: number(10, true),
-  JOBS_LINGER_MS: number(0, true),
-  PAYROLL_ASYNC_THRESHOLD: number(1, true),
-  PAYROLL_STEP: number(1, true),
-  NOTIFY_PROVIDER: text.pipe(z.enum(["record", "webhook"]).optional()),
+  JOBS_BUDGET_MS: number(100, true).transform(orElse(20_000)),
+  JOBS_BATCH: number(1, true).transform(orElse(20)),
+  JOBS_CONCURRENCY: number(1, true).transform(orElse(5)),
+  JOBS_POLL_MS: number(10, true).transform(orElse(100)),
+  JOBS_LINGER_MS: number(0, true).transform(orElse(2_000)),
+  PAYROLL_ASYNC_THRESHOLD: number(1, true).transform(orElse(200)),
+  PAYROLL_STEP: number(1, true).transform(orElse(200)),
+  NOTIFY_PROVIDER: text.pipe(z.enum(["record", "webhook"]).default("record")),
   NOTIFY_WEBHOOK_URL: url,
   NOTIFY_WEBHOOK_TOKEN: text,
-  FILE_STORE: text.pipe(z.enum(["table", "storage"]).optional()),
+  FILE_STORE: text.pipe(z.enum(["table", "storage"]).default("table")),
   STORAGE_BUCKET: text.pipe(
-    z.string().regex(/^[a-z0-9][a-z0-9._-]{2,62}$/, "a Storage bucket name").optional(),
+    z.string().regex(/^[a-z0-9][a-z0-9._-]{2,62}$/, "a Storage bucket name").default("bank-files"),
   ),
   SUPABASE_URL: url,
   SUPABASE_SERVICE_ROLE_KEY: text,
   METRICS_DISABLED: flag,
-  METRICS_FLUSH_MS: number(100, true),
+  METRICS_FLUSH_MS: number(100, true).transform(orElse(5_000)),
   METRICS_TOKEN: text.pipe(z.string().min(24, "must be at least 24 characters").optional()),
   SENTRY_DSN: url,
-  SENTRY_ENVIRONMENT: text,
+  SENTRY_ENVIRONMENT: text.transform(orElse("local")),
   SENTRY_RELEASE: text,
 });
+
+/**
+ * The configuration: each variable parsed (and defaulted) above, then grouped by concern. Its
+ * type is what the schema outputs (`Config` below): there is no second description to keep in
+ * step. Library defaults that tests share (the pool's, the cache's) stay with their modules
+ * (shared/db/options.ts, shared/cache/options.ts): an unset variable passes `undefined` there.
+ */
+const ConfigSchema = Env.transform((e) => ({
+  db: {
+    url: (e.DB_POOLER_URL ?? e.SUPABASE_DB_URL)!,
+    min: e.DB_POOL_MIN,
+    max: e.DB_POOL_MAX,
+    statementTimeoutMs: e.DB_STATEMENT_TIMEOUT,
+    idleTimeoutS: e.DB_IDLE_TIMEOUT,
+    maxLifetimeS: e.DB_MAX_LIFETIME,
+    connectTimeoutS: e.DB_CONNECT_TIMEOUT,
+    acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT,
+    applicationName: e.DB_APPLICATION_NAME,
+  },
+  cache: {
+    redisUrl: e.UPSTASH_REDIS_REST_URL ?? e.UPSTASH_REDIS_URL,
+    redisToken: e.UPSTASH_REDIS_REST_TOKEN ?? e.UPSTASH_REDIS_TOKEN,
+    namespace: e.CACHE_NAMESPACE,
+    encryptionKeys: e.CACHE_ENCRYPTION_KEYS,
+    defaultTtlSeconds: e.CACHE_TTL_SECONDS,
+    l1TtlSeconds: e.CACHE_L1_TTL_SECONDS,
+    l1MaxEntries: e.CACHE_L1_MAX_ENTRIES,
+    l1MaxBytes: e.CACHE_L1_MAX_BYTES,
+    l2TimeoutMs: e.CACHE_L2_TIMEOUT_MS,
+    breakerThreshold: e.CACHE_BREAKER_THRESHOLD,
+    breakerOpenMs: e.CACHE_BREAKER_OPEN_MS,
+    enabled: !e.CACHE_DISABLED,
+    l1Enabled: !e.CACHE_L1_DISABLED,
+  },
+  auth: {
+    /** HS256 secret (local / legacy projects). */
+    jwtSecret: e.JWT_SECRET,
+    /** The project's public signing keys, as hosted projects provide them (`SUPABASE_JWKS`). */
+    jwks: e.SUPABASE_JWKS,
+    jwksUrl: e.JWKS_URL ? new URL(e.JWKS_URL) : undefined,
+  },
+  http: {
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    maxInFlight: e.MAX_IN_FLIGHT,
+  },
+  // LOG_REQUESTS=0 (the older switch, still honoured) is LOG_LEVEL=warn: no request or job lines.
+  log: { level: e.LOG_LEVEL ?? (e.LOG_REQUESTS === "0" ? "warn" : "info") },
+  outbox: { replayIntervalMs: e.CACHE_REPLAY_INTERVAL_MS },
+  rateLimit: {
+    enabled: !e.RATE_LIMIT_DISABLED,
+    write: e.RATE_LIMIT_WRITES,
+    expensive: e.RATE_LIMIT_EXPENSIVE,
+    ip: e.RATE_LIMIT_PER_IP,
+  },
+  /** The job worker, its handlers and where their output goes (docs/jobs.md). */
+  jobs: {
+    /** How long one worker call drains (the Edge wall clock is 150 s; keep well under it). */
+    budgetMs: e.JOBS_BUDGET_MS,
+    /** Jobs claimed per read, and how many run at once. */
+    batch: e.JOBS_BATCH,
+    concurrency: e.JOBS_CONCURRENCY,
+    /** Idle polling: every `pollMs`, for `lingerMs` after the queue ran dry. */
+    pollMs: e.JOBS_POLL_MS,
+    lingerMs: e.JOBS_LINGER_MS,
+    /** Payroll runs with more assignments than this answer 202 and run as a job. */
+    payrollAsyncThreshold: e.PAYROLL_ASYNC_THRESHOLD,
+    /** Assignments per payroll step (each step is one transaction and a checkpoint). */
+    payrollStep: e.PAYROLL_STEP,
+    notify: {
+      provider: e.NOTIFY_PROVIDER,
+      webhookUrl: e.NOTIFY_WEBHOOK_URL ? new URL(e.NOTIFY_WEBHOOK_URL) : undefined,
+      webhookToken: e.NOTIFY_WEBHOOK_TOKEN,
+    },
+    files: {
+      store: e.FILE_STORE,
+      bucket: e.STORAGE_BUCKET,
+      supabaseUrl: e.SUPABASE_URL ? new URL(e.SUPABASE_URL) : undefined,
+      serviceKey: e.SUPABASE_SERVICE_ROLE_KEY,
+    },
+  },
+  /** Metrics across isolates (shared/observe) and who may read them. */
+  metrics: {
+    enabled: !e.METRICS_DISABLED,
+    /** How often an isolate adds its counts to the totals in Redis. */
+    flushMs: e.METRICS_FLUSH_MS,
+    /** A bearer token Prometheus may scrape `/ops/metrics` with (besides an admin JWT). */
+    token: e.METRICS_TOKEN,
+  },
+  /** Error reports to Sentry (shared/observe/sentry.ts); without a DSN nothing is sent. */
+  sentry: {
+    dsn: e.SENTRY_DSN,
+    environment: e.SENTRY_ENVIRONMENT,
+    release: e.SENTRY_RELEASE,
+  },
+}));
+
+export type Config = z.output<typeof ConfigSchema>;
+export type AuthConfig = Config["auth"];
+export type RateLimitConfig = Config["rateLimit"];
+/** `limit` requests per `windowS` seconds. */
+export type Rule = RateLimitConfig["write"];
 
 /** Rules across variables, checked on the raw values so they are reported with the rest. */
 function crossChecks(e: Record<string, string | undefined>): string[] {
@@ -248,7 +281,7 @@ export function parseConfig(
   const raw = "toObject" in source && typeof source.toObject === "function"
     ? source.toObject()
     : source as Record<string, string | undefined>;
-  const parsed = Env.safeParse(raw);
+  const parsed = ConfigSchema.safeParse(raw);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)),
     ...crossChecks(raw),
@@ -256,83 +289,7 @@ export function parseConfig(
   if (!parsed.success || problems.length) {
     throw new ConfigError(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   }
-  const e = parsed.data;
-  return {
-    db: {
-      url: (e.DB_POOLER_URL ?? e.SUPABASE_DB_URL)!,
-      min: e.DB_POOL_MIN,
-      max: e.DB_POOL_MAX,
-      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT,
-      idleTimeoutS: e.DB_IDLE_TIMEOUT,
-      maxLifetimeS: e.DB_MAX_LIFETIME,
-      connectTimeoutS: e.DB_CONNECT_TIMEOUT,
-      acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT,
-      applicationName: e.DB_APPLICATION_NAME,
-    },
-    cache: {
-      redisUrl: e.UPSTASH_REDIS_REST_URL ?? e.UPSTASH_REDIS_URL,
-      redisToken: e.UPSTASH_REDIS_REST_TOKEN ?? e.UPSTASH_REDIS_TOKEN,
-      namespace: e.CACHE_NAMESPACE,
-      encryptionKeys: e.CACHE_ENCRYPTION_KEYS,
-      defaultTtlSeconds: e.CACHE_TTL_SECONDS,
-      l1TtlSeconds: e.CACHE_L1_TTL_SECONDS,
-      l1MaxEntries: e.CACHE_L1_MAX_ENTRIES,
-      l1MaxBytes: e.CACHE_L1_MAX_BYTES,
-      l2TimeoutMs: e.CACHE_L2_TIMEOUT_MS,
-      breakerThreshold: e.CACHE_BREAKER_THRESHOLD,
-      breakerOpenMs: e.CACHE_BREAKER_OPEN_MS,
-      enabled: !e.CACHE_DISABLED,
-      l1Enabled: !e.CACHE_L1_DISABLED,
-    },
-    auth: {
-      jwtSecret: e.JWT_SECRET,
-      jwks: e.SUPABASE_JWKS,
-      jwksUrl: e.JWKS_URL ? new URL(e.JWKS_URL) : undefined,
-    },
-    http: {
-      requestTimeoutMs: e.REQUEST_TIMEOUT_MS ?? 10_000,
-      maxInFlight: e.MAX_IN_FLIGHT ?? 128,
-    },
-    // LOG_REQUESTS=0 (the older switch, still honoured) is LOG_LEVEL=warn: no request or job lines.
-    log: { level: e.LOG_LEVEL ?? (e.LOG_REQUESTS === "0" ? "warn" : "info") },
-    outbox: { replayIntervalMs: e.CACHE_REPLAY_INTERVAL_MS ?? 2_000 },
-    rateLimit: {
-      enabled: !e.RATE_LIMIT_DISABLED,
-      write: e.RATE_LIMIT_WRITES,
-      expensive: e.RATE_LIMIT_EXPENSIVE,
-      ip: e.RATE_LIMIT_PER_IP,
-    },
-    jobs: {
-      budgetMs: e.JOBS_BUDGET_MS ?? 20_000,
-      batch: e.JOBS_BATCH ?? 20,
-      concurrency: e.JOBS_CONCURRENCY ?? 5,
-      pollMs: e.JOBS_POLL_MS ?? 100,
-      lingerMs: e.JOBS_LINGER_MS ?? 2_000,
-      payrollAsyncThreshold: e.PAYROLL_ASYNC_THRESHOLD ?? 200,
-      payrollStep: e.PAYROLL_STEP ?? 200,
-      notify: {
-        provider: e.NOTIFY_PROVIDER ?? "record",
-        webhookUrl: e.NOTIFY_WEBHOOK_URL ? new URL(e.NOTIFY_WEBHOOK_URL) : undefined,
-        webhookToken: e.NOTIFY_WEBHOOK_TOKEN,
-      },
-      files: {
-        store: e.FILE_STORE ?? "table",
-        bucket: e.STORAGE_BUCKET ?? "bank-files",
-        supabaseUrl: e.SUPABASE_URL ? new URL(e.SUPABASE_URL) : undefined,
-        serviceKey: e.SUPABASE_SERVICE_ROLE_KEY,
-      },
-    },
-    metrics: {
-      enabled: !e.METRICS_DISABLED,
-      flushMs: e.METRICS_FLUSH_MS ?? 5_000,
-      token: e.METRICS_TOKEN,
-    },
-    sentry: {
-      dsn: e.SENTRY_DSN,
-      environment: e.SENTRY_ENVIRONMENT ?? "local",
-      release: e.SENTRY_RELEASE,
-    },
-  };
+  return parsed.data;
 }
 
 function load(): Config {

@@ -13,13 +13,18 @@ import { scopedKey } from "./keys.ts";
 export type CacheSource = "l1" | "l2" | "loader" | "joined" | "bypass";
 
 const CACHED = Symbol("cached");
+/**
+ * Not exported: only `cachedForCaller` (and the derivations below, from its results) can say
+ * what a replay must check, so no service can hand a replay checks that do not cover its answer.
+ */
+const AGAIN = Symbol("again");
 
 /** A value with the tier that answered it; `handle()` turns the tier into `x-cache`. */
 export interface Cached<T> {
   readonly value: T;
   readonly source: CacheSource;
   /** When L1 holds the answer: what a replay of it must check again (shared/http/replay.ts). */
-  readonly again?: readonly CheckAgain[];
+  readonly [AGAIN]?: readonly CheckAgain[];
   readonly [CACHED]: true;
 }
 
@@ -33,28 +38,53 @@ export interface CheckAgain {
   readonly maySee: () => boolean;
 }
 
-export const cached = <T>(
+const withChecks = <T>(
   value: T,
   source: CacheSource,
-  again?: readonly CheckAgain[],
-): Cached<T> => ({
-  value,
-  source,
-  again,
-  [CACHED]: true,
-});
+  again: readonly CheckAgain[] | undefined,
+): Cached<T> => ({ value, source, [AGAIN]: again, [CACHED]: true });
 
-const always = () => true;
+/** A value with its tier and nothing a replay could check: never replayed. */
+export const cached = <T>(value: T, source: CacheSource): Cached<T> =>
+  withChecks(value, source, undefined);
+
+/** What a replay of `result` must check again; undefined when it may not be replayed. */
+export const replayChecks = (result: Cached<unknown>): readonly CheckAgain[] | undefined =>
+  result[AGAIN];
 
 /**
- * The checks of an answer built from several cached reads, each a pure input of it: undefined
- * (not replayable) unless L1 holds every part.
+ * An answer that is a projection of one cached read (`build` sees only its value, and the
+ * caller it closes over): it keeps the read's tier and stays replayable exactly as long as the
+ * read would. An answer with anything from elsewhere in it goes through `derived`, naming it.
  */
-export function againOf(
-  ...parts: (readonly CheckAgain[] | undefined)[]
-): readonly CheckAgain[] | undefined {
-  return parts.every((p) => p !== undefined) ? parts.flat() : undefined;
+export function projected<T, U>(from: Cached<T>, build: (value: T) => U): Cached<U> {
+  return withChecks(build(from.value), from.source, from[AGAIN]);
 }
+
+/** The values of `parts` in order; a part that was not read (`undefined`) stays undefined. */
+type ValuesOf<P extends readonly (Cached<unknown> | undefined)[]> = {
+  [K in keyof P]: ValueOf<P[K]>;
+};
+type ValueOf<C> = C extends Cached<infer T> ? T : undefined;
+
+/**
+ * An answer built from several cached reads, each a pure input of it (`build` sees their values
+ * in order; a part not read is `undefined` and adds nothing to check). The first part's tier is
+ * the answer's; it is replayable only while L1 holds every part that was read.
+ */
+export function derived<
+  const P extends readonly [Cached<unknown>, ...(Cached<unknown> | undefined)[]],
+  U,
+>(parts: P, build: (...values: ValuesOf<P>) => U): Cached<U> {
+  const read = parts.filter((p): p is Cached<unknown> => p !== undefined);
+  const checks = read.every((p) => p[AGAIN] !== undefined)
+    ? read.flatMap((p) => p[AGAIN] ?? [])
+    : undefined;
+  const values = parts.map((p) => p?.value) as ValuesOf<P>;
+  return withChecks(build(...values), parts[0].source, checks);
+}
+
+const always = () => true;
 
 export const isCached = (x: unknown): x is Cached<unknown> =>
   typeof x === "object" && x !== null && CACHED in x;
@@ -107,7 +137,7 @@ export async function cachedForCaller<T>(caller: Caller, read: CallerRead<T>): P
   });
   const { maySee } = read;
   if (maySee && !maySee(value)) throw notFound(read.what);
-  return cached(
+  return withChecks(
     value,
     source,
     entry && [{ key, entry, maySee: maySee ? () => maySee(value) : always }],

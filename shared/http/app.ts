@@ -5,6 +5,7 @@
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
+import type { BlankSchema } from "hono/types";
 import { authenticate } from "../auth.ts";
 import { cache } from "../cache/index.ts";
 import { config } from "../config.ts";
@@ -24,7 +25,8 @@ import { jsonResponse, route } from "./route.ts";
 import { refuseUnsafeText } from "./text.ts";
 import { limitBody } from "./body.ts";
 
-export type App = OpenAPIHono<AppEnv>;
+/** A function's app: mounted at `/<name>`, every route of the function on it. */
+export type App = OpenAPIHono<AppEnv, BlankSchema, string>;
 
 const authenticateCaller: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.set("user", await authenticate(c.req.header("authorization")));
@@ -60,11 +62,11 @@ export function createApp(
   // wall clock of 150 s): past it the client gets 504 `timeout` and its database work is stopped.
   const requestTimeoutMs = options.requestTimeoutMs ?? config.http.requestTimeoutMs;
   const selfAuthenticated = new Set((options.selfAuthenticated ?? []).map((p) => `/${name}${p}`));
-  const app = new OpenAPIHono<AppEnv>({
+  const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw validationFailed(issuesToDetails(result.error));
     },
-  }).basePath(`/${name}`) as unknown as App;
+  }).basePath(`/${name}`);
 
   if (options.noStore) {
     app.use("*", async (c, next) => {

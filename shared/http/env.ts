@@ -1,6 +1,15 @@
 /** The per-request values of every app, typed once so handlers never cast `c.get`. */
-import type { AuthUser } from "../auth.ts";
-import type { ReplaySource } from "./replay.ts";
+import type { AppRole, AuthUser } from "../auth.ts";
+import type { CheckAgain } from "../cache/authorized.ts";
+
+/** What a replayable answer needs from its route and its service (see `handle()`). */
+export interface ReplaySource {
+  roles: readonly AppRole[];
+  /** Cached answers `handle()` saw: a replay stands for exactly one (which may combine reads). */
+  reads: number;
+  /** That answer's checks, when L1 holds every cached read behind it. */
+  again?: readonly CheckAgain[];
+}
 
 export type AppEnv = {
   Variables: {

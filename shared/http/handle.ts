@@ -3,7 +3,7 @@
  * the cache tier of a cached answer in `x-cache` — so routes say only which service they call.
  */
 import type { Context } from "hono";
-import { type Cached, isCached } from "../cache/authorized.ts";
+import { type Cached, isCached, replayChecks } from "../cache/authorized.ts";
 import { type Caller, toCaller } from "../caller.ts";
 import type { AppEnv } from "./env.ts";
 
@@ -26,7 +26,7 @@ export async function handle<R>(
   }
   if (isCached(result)) {
     const replay = c.get("replay");
-    if (replay && ++replay.reads === 1) replay.again = result.again;
+    if (replay && ++replay.reads === 1) replay.again = replayChecks(result);
     c.header("x-cache", result.source);
     return result.value as Served<R>;
   }

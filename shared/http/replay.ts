@@ -44,15 +44,6 @@ function replayKey(authorization: string, url: string): string {
   return `${authorization}\n${url.slice(url.indexOf("/", url.indexOf("//") + 2))}`;
 }
 
-/** What a replayable answer needs from its route and its service (see `handle()`). */
-export interface ReplaySource {
-  roles: readonly AppRole[];
-  /** Cached answers `handle()` saw: a replay stands for exactly one (which may combine reads). */
-  reads: number;
-  /** That answer's checks, when L1 holds every cached read behind it. */
-  again?: readonly CheckAgain[];
-}
-
 /** Keeps the answer `c` just built, if its route and its service allow a replay. */
 export async function keepForReplay(c: Context<AppEnv>, route: string): Promise<void> {
   const source = c.get("replay");

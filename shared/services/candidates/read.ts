@@ -3,7 +3,7 @@
  * caller (`asUser`) so RLS decides too; cached entries are scope-neutral and shaped per caller
  * (access.ts) before they are handed out.
  */
-import { againOf, type Cached, cached, cachedForCaller } from "../../cache/authorized.ts";
+import { type Cached, cachedForCaller, derived } from "../../cache/authorized.ts";
 import { cacheKey, privateListKey } from "../../cache/index.ts";
 import { type Caller, seesEverything } from "../../caller.ts";
 import { bySortKey, decodeCursor, type Listing, pageOf } from "../../cursor.ts";
@@ -187,11 +187,7 @@ export async function getCandidate(caller: Caller, id: string): Promise<Cached<C
     ? await loadBank(caller, id)
     : undefined;
   // The answer is a function of the caller and the two entries, so a replay may stand for it.
-  return cached(
-    toDetail(caller, found.value, bank?.value),
-    found.source,
-    againOf(found.again, bank ? bank.again : []),
-  );
+  return derived([found, bank], (candidate, bankRecord) => toDetail(caller, candidate, bankRecord));
 }
 
 /** The caller's own candidate record (404 when their login is not linked to one). */

@@ -3,7 +3,7 @@
  * as the caller (`asUser`), so RLS decides what exists; the cache only ever hands a shared entry
  * to someone the same rule would show it to.
  */
-import { type Cached, cached, cachedForCaller } from "../../cache/authorized.ts";
+import { type Cached, cachedForCaller, projected } from "../../cache/authorized.ts";
 import { type Caller, seesEverything } from "../../caller.ts";
 import { decodeCursor, type Listing, pageOf } from "../../cursor.ts";
 import { asUser } from "../../db/index.ts";
@@ -153,7 +153,7 @@ export async function getPayment(caller: Caller, id: string): Promise<Cached<Pay
     what: "Payment",
   });
   // The answer is a projection of the one entry, so a replay may stand for it.
-  return cached(found.value.payment, found.source, found.again);
+  return projected(found, (entry) => entry.payment);
 }
 
 /** Monthly totals per status (admin, finance): the materialized view, or live on request. */
