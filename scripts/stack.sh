@@ -105,7 +105,10 @@ write_env() {
   # entries already in Redis still open.
   cache_keys=$(sed -n 's/^CACHE_ENCRYPTION_KEYS=//p' "$ENV_FILE" 2>/dev/null || true)
   [ -n "$cache_keys" ] || cache_keys="local1:$(head -c 32 /dev/urandom | base64 -w0)"
-  keys=$(JWT_SECRET="$JWT_SECRET" "$DENO" run -A "$ROOT/scripts/stack/keys.ts" env)
+  # The first Deno run in a checkout prints a note on npm:deno's install script (which the
+  # tooling never needs): kept in the log, shown only if the run fails.
+  keys=$(JWT_SECRET="$JWT_SECRET" "$DENO" run -A "$ROOT/scripts/stack/keys.ts" env 2>"$LOGS/keys.log") ||
+    { cat "$LOGS/keys.log" >&2; exit 1; }
   cat >"$ENV_FILE" <<ENV
 # Written by scripts/stack.sh up — local only, never commit.
 SUPABASE_URL=http://127.0.0.1:$API_PORT

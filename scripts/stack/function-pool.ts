@@ -44,7 +44,8 @@ export interface PoolOptions {
   noLock?: boolean;
   /** Called when a worker listening on `port` has exited (the gateway drops its connections). */
   onExit?: (port: number) => void;
-  log: (line: string) => void;
+  /** `routine`: a worker started, retired or stopped as planned (not a crash, not a limit). */
+  log: (line: string, routine?: boolean) => void;
 }
 
 /** One request's share of its worker's CPU; `end()` when answered. */
@@ -121,13 +122,18 @@ export async function precache(
     groups.set(key, [...groups.get(key) ?? [], `${workDir}/${fn.name}.ts`]);
   }
   for (const [flags, modules] of groups) {
-    const { code } = await new Deno.Command(edgeDeno(), {
+    // Its output (downloads; Deno's once-per-checkout note on npm lifecycle scripts, which the
+    // functions never need) is shown only when caching fails.
+    const { code, stdout, stderr } = await new Deno.Command(edgeDeno(), {
       args: ["cache", ...JSON.parse(flags), ...lockFlags(noLock), ...modules],
       env: EDGE_DENO_ENV,
-      stdout: "inherit",
-      stderr: "inherit",
+      stdout: "piped",
+      stderr: "piped",
     }).output();
-    if (code !== 0) log(`gateway: caching ${modules.join(", ")} failed (exit ${code})`);
+    if (code !== 0) {
+      const output = new TextDecoder().decode(new Uint8Array([...stdout, ...stderr])).trim();
+      log(`gateway: caching ${modules.join(", ")} failed (exit ${code})\n${output}`);
+    }
   }
 }
 
@@ -289,6 +295,7 @@ class Slot {
         log(
           `gateway: function ${this.#label} started (pid ${worker.child.pid}, ` +
             `127.0.0.1:${worker.port})`,
+          true,
         );
         this.#markFirstReady();
         this.#markStarted?.();
@@ -297,7 +304,7 @@ class Slot {
       const first = await Promise.race([finished, retired]);
       if (this.#closing.aborted) {
         await finished;
-        log(`gateway: function ${this.#label} stopped`);
+        log(`gateway: function ${this.#label} stopped`, true);
         this.#markStarted?.();
         return;
       }
@@ -307,6 +314,7 @@ class Slot {
         // the next request that wants it starts a successor.
         log(
           `gateway: function ${this.#label} retired (${worker.retiredFor}); cold until a request`,
+          true,
         );
         if (!this.#wanted) {
           await new Promise<void>((done) => {

@@ -43,7 +43,11 @@ export interface GatewayOptions {
   readyTimeoutMs?: number;
   /** Worker recycling; default from the environment (`recyclingFrom`). */
   recycling?: Recycling;
-  log?: (line: string) => void;
+  /**
+   * Where the gateway's lines go; `routine` ones (a worker started, retired, stopped) are left
+   * out of the default (the terminal of `npm start`) unless `LOG_LEVEL=debug`.
+   */
+  log?: (line: string, routine?: boolean) => void;
 }
 
 export interface Gateway {
@@ -84,7 +88,9 @@ interface ServedFunction {
 /** Starts the gateway and every enabled function's processes; resolves once it is serving. */
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const env = options.env ?? Deno.env.toObject();
-  const log = options.log ?? ((line: string) => console.log(line));
+  const verbose = env.LOG_LEVEL === "debug";
+  const log = options.log ??
+    ((line: string, routine?: boolean) => (!routine || verbose) && console.log(line));
   const configs = await loadFunctionConfigs(options.configPath ?? "supabase/config.toml");
   const verify = createJwtVerifier({
     secret: env.JWT_SECRET || DEFAULT_JWT_SECRET,

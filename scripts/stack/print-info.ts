@@ -4,6 +4,7 @@
  */
 import { mintUserJwt } from "./keys.ts";
 import { DEMO_USERS } from "../seed/demo-users.ts";
+import { loadFunctionConfigs } from "./gateway-config.ts";
 
 const env = (name: string) => Deno.env.get(name) ?? "";
 
@@ -14,11 +15,14 @@ const tokens = await Promise.all(
     return [name, await mintUserJwt(id, role, { expiresIn: day })];
   }),
 );
+// The functions the gateway serves: supabase/config.toml's list, as `supabase functions deploy`.
+const functions = (await loadFunctionConfigs("supabase/config.toml"))
+  .filter((fn) => fn.enabled).map((fn) => fn.name);
 const lines = [
   "",
   "crew-backend is running on the local stack",
   "",
-  `  Functions   ${env("SUPABASE_URL")}/functions/v1/{projects,candidates,payments,claims,jobs}`,
+  `  Functions   ${env("SUPABASE_URL")}/functions/v1/{${functions.join(",")}}`,
   `  Scheduler   http://127.0.0.1:${env("SCHEDULER_PORT")}/health   (runs the jobs worker)`,
   `  Prometheus  http://127.0.0.1:${env("PROMETHEUS_PORT")}   (scrapes /functions/v1/ops/metrics)`,
   `  Dashboard   http://127.0.0.1:${env("DASHBOARD_PORT")}/   (paste the ADMIN_TOKEN below)`,
@@ -43,6 +47,8 @@ const lines = [
   '      -H "Authorization: Bearer $ADMIN_TOKEN"   # the job queues',
   "",
   `  Env file: ${env("STACK_DIR")}/env        Ctrl-C stops everything.`,
+  "  Below: one line per request people make. The metrics scrape, the scheduler's worker calls",
+  "  and workers starting or retiring log at debug: `LOG_LEVEL=debug npm start` shows them.",
   "",
 ];
 console.log(lines.join("\n"));
