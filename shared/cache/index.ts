@@ -1,22 +1,29 @@
 /**
- * The cache, for services (reads on behalf of a caller go through `cachedForCaller` in
- * authorized.ts, writes record their invalidation with `invalidating` in outbox.ts):
+ * The cache. Services do not call it directly: a read on behalf of a caller goes through
+ * `cachedForCaller` (authorized.ts: the rule that a hit reaches only someone RLS would show the
+ * row to), and a write records what it changes with `invalidating` (outbox.ts: in the write's own
+ * transaction, so a Redis outage cannot lose it):
  *
  * ```ts
- * import { cache, cacheKey, cacheTag, listKey, listTag, rowTags } from "../../cache/index.ts";
- * const project = await cache.getOrSet(cacheKey("project", id), () => loadProject(id), {
+ * import { cachedForCaller } from "../../cache/authorized.ts";
+ * import { invalidating } from "../../cache/outbox.ts";
+ * import { cacheKey, cacheTag } from "../../cache/index.ts";
+ *
+ * const found = await cachedForCaller(caller, {
+ *   key: cacheKey("project", id),
  *   ttl: 60,
  *   tags: [cacheTag("project", id)],
+ *   load: () => loadProject(caller, id), // asUser(...): RLS decides what exists
+ *   maySee: (project) => canSee(caller, project),
  * });
- * const page = await cache.getOrSet(listKey("projects", { status }), () => listProjects(status), {
- *   ttl: 30,
- *   tags: (rows) => rowTags("project", rows, listTag("projects")),
- * });
- * // after a write:
- * await cache.invalidate({ tags: [cacheTag("project", id), listTag("projects")] });
+ * const saved = await invalidating(
+ *   (options) => asUser(caller.claims, (tx) => updateProject(tx, patch), options),
+ *   (saved) => ({ tags: [cacheTag("project", saved.id)] }),
+ * );
  * ```
  *
- * `cache` is configured by shared/config.ts (`CACHE_*`, `UPSTASH_REDIS_REST_*`).
+ * `cache` itself (getOrSet, set, invalidate) is for those two and for tests; it is configured by
+ * shared/config.ts (`CACHE_*`, `UPSTASH_REDIS_REST_*`).
  */
 import { Cache } from "./cache.ts";
 import { config } from "../config.ts";

@@ -1,6 +1,6 @@
 /**
  * The database client: one pool per isolate (slots of one postgres.js connection each, see
- * db-pool.ts), behind the transaction pooler (Supavisor on hosted projects, pgbouncer locally),
+ * shared/db/pool.ts), behind the transaction pooler (Supavisor on hosted projects, pgbouncer locally),
  * so `prepare: false` and every setting is transaction-local. All access goes through two doors:
  *
  * - `asUser(claims, work)` — runs as `functions_user` (a signed-in caller) or `anon` with the

@@ -176,7 +176,7 @@ export class Pool {
       // Transaction pooling: a prepared statement would live on a server connection the next
       // transaction may not get (pgbouncer 1.18 hangs on it).
       prepare: false,
-      // See db-arrays.ts: postgres.js's own type lookup crashes the isolate when it fails.
+      // See shared/db/arrays.ts: postgres.js's own type lookup crashes the isolate when it fails.
       fetch_types: false,
       types: { datetime: DATETIME },
       idle_timeout: c.idleTimeoutS,

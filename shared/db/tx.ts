@@ -44,7 +44,10 @@ export interface TxOptions {
 
 /**
  * A string literal safe in any `standard_conforming_strings` mode (the E'' form escapes both
- * quote and backslash). Only used for the opening statement, whose values we control the shape of.
+ * quote and backslash; a NUL byte, which Postgres text cannot hold, is refused). For statements
+ * sent as text in the transaction's one round trip, where a bind parameter cannot go: the
+ * opening `set_config` calls, the outbox's recorded invalidation and the job queue's
+ * complete-and-claim call. Any string is safe in it; the callers still pass only values they made.
  */
 export function sqlLiteral(value: string): string {
   if (value.includes("\0")) throw new Error("NUL byte in an SQL literal");
