@@ -89,10 +89,11 @@ export function route<const R extends Omit<RouteConfig, "middleware">>(
     middleware: [allow] as const,
     responses: { ...errorResponses, ...(chosen ? rateLimitResponse : {}), ...rest.responses },
   });
-  return Object.assign(defined, { [SOURCE]: definingFile() });
+  return Object.assign(defined, { [SOURCE]: definingFile(), [REPLAYED]: replay === true });
 }
 
 const SOURCE = Symbol("route source");
+const REPLAYED = Symbol("route replayed");
 
 /** The file whose code called `route()` (its caller's stack frame), relative to the repo. */
 function definingFile(): string | undefined {
@@ -106,6 +107,11 @@ function definingFile(): string | undefined {
 /** The file that defined a route (for the README's API table); undefined if unknown. */
 export function routeSource(defined: object): string | undefined {
   return (defined as { [SOURCE]?: string })[SOURCE];
+}
+
+/** Whether a route said `replay: true` (a test walks every such route). */
+export function routeReplayed(defined: object): boolean {
+  return (defined as { [REPLAYED]?: boolean })[REPLAYED] === true;
 }
 
 const rateLimitResponse = {
