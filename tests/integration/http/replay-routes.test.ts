@@ -73,13 +73,14 @@ const demo = (name: "admin" | "finance") => async (): Promise<Token> => {
     fresh: () => mintUserJwt(id, role, { claims: { session_id: crypto.randomUUID() } }),
   };
 };
-const worldUser = (pick: (w: World) => { id: string; token: string }, role: string) =>
-async (
-  w: World,
-): Promise<Token> => ({
-  token: pick(w).token,
-  fresh: () => mintUserJwt(pick(w).id, role, { claims: { session_id: crypto.randomUUID() } }),
-});
+/** A user of the test's world (its token is minted already). */
+function worldUser(pick: (w: World) => { id: string; token: string }, role: string) {
+  return (w: World): Promise<Token> =>
+    Promise.resolve({
+      token: pick(w).token,
+      fresh: () => mintUserJwt(pick(w).id, role, { claims: { session_id: crypto.randomUUID() } }),
+    });
+}
 
 async function call(
   fn: string,
