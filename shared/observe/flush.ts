@@ -10,6 +10,10 @@
  * `EdgeRuntime.waitUntil`. So at most one interval of counts is lost, and only when an isolate
  * is killed outright. Without Redis there is nothing to aggregate into: the ops function then
  * shows what its own isolate counted.
+ *
+ * The same pipeline claims the current slot of periodic work done by one isolate of all (the
+ * history snapshot, shared/services/ops/history.ts): a `SET NX`, no call of its own.
+ * What is read and flushed is every isolate metric of shared/observe/registry.ts.
  */
 import { Redis } from "@upstash/redis";
 import { background, beforeShutdown } from "../background.ts";
