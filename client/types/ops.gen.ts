@@ -380,17 +380,16 @@ export interface components {
         rows: number;
         bytes: number;
       };
-      queues: components["schemas"]["QueueFigures"][];
-    };
-    QueueFigures: {
-      queue: string;
-      queued: number;
-      scheduled: number;
-      running: number;
-      dead: number;
-      oldest_queued_s: number;
-      succeeded_1h: number;
-      archived: number;
+      queues: {
+        queue: string;
+        queued: number;
+        scheduled: number;
+        running: number;
+        dead: number;
+        oldest_queued_s: number;
+        succeeded_1h: number;
+        archived: number;
+      }[];
     };
     Statements: {
       min_mean_ms: number;

@@ -1,5 +1,6 @@
 /** The ops function's request and response shapes. */
 import { z } from "@hono/zod-openapi";
+import { QueueMetrics } from "../jobs/schemas.ts";
 import { COUNTER_NAMES, GAUGE_FIELDS, type GaugeField } from "../../shared/observe/registry.ts";
 
 export const StatementsQuery = z.strictObject({
@@ -30,16 +31,8 @@ const FunctionGauges = z.object(
   >,
 ).openapi("FunctionGauges");
 
-const Queue = z.object({
-  queue: z.string(),
-  queued: z.number().int(),
-  scheduled: z.number().int(),
-  running: z.number().int(),
-  dead: z.number().int(),
-  oldest_queued_s: z.number(),
-  succeeded_1h: z.number().int(),
-  archived: z.number().int(),
-}).openapi("QueueFigures");
+/** A queue's figures, as the jobs function's metrics answer them (queue.metrics()). */
+const Queue = QueueMetrics.shape.queues.element;
 
 /** The database's side (shared/services/ops `health()`). */
 const Health = z.object({
