@@ -21,12 +21,24 @@ export interface Claims extends JWTPayload {
   app_metadata?: { role?: string; [key: string]: unknown };
 }
 
+/**
+ * Tokens besides JWTs that a route may take (`route({ token })`), by name: the configured secret
+ * (unset: no such token is accepted). `metrics`: what a Prometheus scraper is configured with.
+ */
+export type MachineToken = "metrics";
+
+const MACHINE_TOKENS = new Map<MachineToken, () => string | undefined>([
+  ["metrics", () => config.metrics.token],
+]);
+
 /** A verified caller. `appRole` is null for the anon key and for users without an app role. */
 export interface AuthUser {
   id: string | null;
   role: "anon" | "authenticated" | "service_role";
   appRole: AppRole | null;
   claims: Claims;
+  /** Set when the caller sent a machine token rather than a JWT: only routes taking it admit it. */
+  machine?: MachineToken;
 }
 
 type Verify = (token: string) => Promise<JWTPayload>;
@@ -76,6 +88,27 @@ function toUser(payload: Claims): AuthUser {
   };
 }
 
+const encoder = new TextEncoder();
+
+/** Constant-time comparison, so a token cannot be guessed a byte at a time from timings. */
+function sameToken(given: string, expected: string): boolean {
+  const a = encoder.encode(given);
+  const b = encoder.encode(expected);
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
+  return diff === 0;
+}
+
+/** The machine token `token` is, if any (every configured one compared, in constant time). */
+function machineTokenOf(token: string): MachineToken | undefined {
+  let found: MachineToken | undefined;
+  for (const [name, secret] of MACHINE_TOKENS) {
+    const expected = secret();
+    if (expected && sameToken(token, expected)) found = name;
+  }
+  return found;
+}
+
 const tokenOf = (authorization: string | null | undefined) =>
   authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
 
@@ -91,6 +124,8 @@ export async function authenticate(authorization: string | undefined): Promise<A
   if (!token) throw unauthorized();
   const known = verified.get(token);
   if (known) return known;
+  const machine = machineTokenOf(token);
+  if (machine) return { id: null, role: "anon", appRole: null, claims: {}, machine };
   let payload: Claims;
   try {
     payload = await verifyKey(token) as Claims;
@@ -124,4 +159,15 @@ export function assertRole(user: AuthUser, roles: readonly AppRole[]): asserts u
   if (!user.appRole || !roles.includes(user.appRole)) {
     throw forbidden(`This action needs one of the roles: ${roles.join(", ")}`);
   }
+}
+
+/**
+ * Whether `user` is a machine caller a route taking `accepted` admits (then no role applies);
+ * false for JWT callers. A machine token on a route that does not take it is a 401, as a
+ * missing JWT is.
+ */
+export function admitsMachine(user: AuthUser, accepted: MachineToken | undefined): boolean {
+  if (!user.machine) return false;
+  if (user.machine !== accepted) throw unauthorized("A signed-in user is required");
+  return true;
 }

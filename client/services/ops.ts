@@ -8,7 +8,16 @@ import type { components, paths } from "../types/ops.gen.ts";
 type Schemas = components["schemas"];
 
 export type Overview = Schemas["Overview"];
+/** A registered counter's name (shared/observe/registry.ts), as `Overview["counters"]` holds. */
+export type CounterName = Overview["counters"][number]["name"];
+/** A function's isolate gauges, summed over its live isolates. */
+export type FunctionGauges = Schemas["FunctionGauges"];
+/** Reporting views, pg_cron, partitions, idempotency keys and queues. */
+export type Health = Schemas["Health"];
 export type History = Schemas["History"];
+/** One 10 s snapshot of the per-function totals. */
+export type Snapshot = Schemas["Snapshot"];
+export type FunctionSnapshot = Schemas["FunctionSnapshot"];
 export type Statements = Schemas["Statements"];
 export type SlowQueryFilters = QueryOf<Operation<paths, "/ops/slow-queries", "get">>;
 
@@ -19,11 +28,11 @@ export function opsService(route: RouteBinder<paths>) {
   const slowQueries = route("get", "/ops/slow-queries");
   return {
     /** Every isolate's request, cache, pool and job figures with the database's health. */
-    overview: () => overview({}).then((r) => r.data),
-    /** Per-function snapshots every 10 s, the last hour. */
-    history: () => history({}).then((r) => r.data),
+    overview: (): Promise<Overview> => overview({}).then((r) => r.data),
+    /** Per-function snapshots every 10 s, the last hour (`data`, oldest first). */
+    history: (): Promise<History> => history({}).then((r) => r.data),
     /** Slow statements (mean above `min_mean_ms`) and the top statements by total time. */
-    slowQueries: (filters?: SlowQueryFilters) =>
+    slowQueries: (filters?: SlowQueryFilters): Promise<Statements> =>
       slowQueries({ query: filters }).then((r) => r.data),
   };
 }

@@ -323,19 +323,73 @@ export interface components {
       }[];
       bounds_s: number[];
       counters: {
-        name: string;
+        /** @enum {string} */
+        name:
+          | "crew_cache_requests_total"
+          | "crew_cache_l2_errors_total"
+          | "crew_cache_loader_calls_total"
+          | "crew_db_transactions_total"
+          | "crew_db_transaction_errors_total"
+          | "crew_db_pool_waits_total"
+          | "crew_db_pool_timeouts_total"
+          | "crew_rate_limit_refusals_total"
+          | "crew_rate_limit_fail_open_total"
+          | "crew_http_shed_total"
+          | "crew_jobs_runs_total"
+          | "crew_metrics_dropped_series_total";
         labels: {
           [key: string]: string;
         };
         value: number;
       }[];
       functions: {
-        [key: string]: {
-          [key: string]: number;
-        };
+        [key: string]: components["schemas"]["FunctionGauges"];
       };
-      health?: unknown;
+      health: components["schemas"]["Health"];
       statements: components["schemas"]["Statements"];
+    };
+    FunctionGauges: {
+      isolates: number;
+      pool_active: number;
+      pool_max: number;
+      pool_waiting: number;
+      in_flight: number;
+      breaker_open: number;
+      l1_entries: number;
+    };
+    Health: {
+      views: {
+        view: string;
+        age_s: number | null;
+        refreshed_at: string | null;
+      }[];
+      cron: {
+        job: string;
+        schedule: string;
+        active: boolean;
+        last_status: string | null;
+        last_run_at: string | null;
+        last_success_at: string | null;
+        failures_24h: number;
+      }[];
+      partitions: {
+        table: string;
+        months_ahead: number;
+      }[];
+      idempotency_keys: {
+        rows: number;
+        bytes: number;
+      };
+      queues: {
+        queue: string;
+        queued: number;
+        scheduled: number;
+        running: number;
+        dead: number;
+        oldest_queued_s: number;
+        succeeded_1h: number;
+        archived: number;
+      }[];
     };
     Statements: {
       min_mean_ms: number;
@@ -351,7 +405,24 @@ export interface components {
       rows: number;
     };
     History: {
-      data: unknown[];
+      data: components["schemas"]["Snapshot"][];
+    };
+    Snapshot: {
+      at: string;
+      functions: {
+        [key: string]: components["schemas"]["FunctionSnapshot"];
+      };
+    };
+    FunctionSnapshot: {
+      count: number;
+      errors: number;
+      buckets: number[];
+      l1_hit?: number;
+      l1_miss?: number;
+      l2_hit?: number;
+      l2_miss?: number;
+      pool_utilization?: number;
+      isolates?: number;
     };
   };
   responses: never;

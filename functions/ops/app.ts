@@ -2,5 +2,5 @@
 import { createApp } from "../../shared/http/index.ts";
 import { opsRoutes } from "./routes/ops.ts";
 
-export const app = createApp("ops", { selfAuthenticated: ["/metrics"] });
+export const app = createApp("ops");
 app.route("/", opsRoutes);

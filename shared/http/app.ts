@@ -19,6 +19,7 @@ import { envelope, finished, loadStats, requestIdOf } from "./envelope.ts";
 import { flushStats, startMetricsFlush } from "../observe/flush.ts";
 import { routeTemplate } from "../observe/route.ts";
 import { captureUnexpected } from "../observe/sentry.ts";
+import { historySlot } from "../services/ops/history.ts";
 import { replay, replayStats } from "./replay.ts";
 import { errorResponse, issuesToDetails } from "./respond.ts";
 import { jsonResponse, route } from "./route.ts";
@@ -44,11 +45,6 @@ export function createApp(
     version?: string;
     requestTimeoutMs?: number;
     /**
-     * Paths (below `/<name>`) that check their caller themselves, e.g. `/metrics`, which a
-     * Prometheus scrape token may read as well as an admin JWT.
-     */
-    selfAuthenticated?: readonly string[];
-    /**
      * Every answer carries personal data (an IC, contact or bank details): `Cache-Control:
      * private, no-store` on all of them, errors and replays included, so no browser or proxy
      * keeps one.
@@ -61,7 +57,6 @@ export function createApp(
   // Every request's end-to-end deadline (`REQUEST_TIMEOUT_MS`, default 10 s — far under the Edge
   // wall clock of 150 s): past it the client gets 504 `timeout` and its database work is stopped.
   const requestTimeoutMs = options.requestTimeoutMs ?? config.http.requestTimeoutMs;
-  const selfAuthenticated = new Set((options.selfAuthenticated ?? []).map((p) => `/${name}${p}`));
   const app: App = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw validationFailed(issuesToDetails(result.error));
@@ -115,7 +110,6 @@ export function createApp(
   app.use("*", async (c, next) => {
     const path = c.req.path;
     if (path === `/${name}/health` || path === `/${name}/openapi.json`) return await next();
-    if (selfAuthenticated.has(path)) return await next();
     if (c.req.method === "OPTIONS") return await next();
     return await authenticateCaller(c, next);
   });
@@ -141,7 +135,7 @@ export function createApp(
         metrics: flushStats(),
       }, 200),
   );
-  startMetricsFlush(name);
+  startMetricsFlush(name, historySlot);
   const routed = app.fetch;
   app.fetch = (request, env, context) => replayed(name, request) ?? routed(request, env, context);
   return app;

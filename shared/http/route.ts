@@ -5,7 +5,7 @@
  */
 import { createRoute, type RouteConfig, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
-import { type AppRole, assertRole } from "../auth.ts";
+import { admitsMachine, type AppRole, assertRole, type MachineToken } from "../auth.ts";
 import { forbidden } from "../errors.ts";
 import type { AppEnv } from "./env.ts";
 import { type LimitClass, rateLimited, rateLimiter, rateLimitHeaders } from "./ratelimit.ts";
@@ -47,9 +47,14 @@ export function route<const R extends Omit<RouteConfig, "middleware">>(
      * line is logged at `debug`, so the log shows what people do (`LOG_LEVEL=debug` shows all).
      */
     quiet?: boolean;
+    /**
+     * A machine token the route takes besides a JWT of `roles` (shared/auth.ts), e.g.
+     * `"metrics"`: the token Prometheus scrapes with. Checked in constant time.
+     */
+    token?: MachineToken;
   },
 ) {
-  const { roles, rateLimit, replay, quiet, ...rest } = config;
+  const { roles, rateLimit, replay, quiet, token, ...rest } = config;
   // Writes are limited unless a route says otherwise; reads only when marked expensive.
   const chosen = rateLimit ?? (rest.method === "get" ? false : "write");
   if (replay && (rest.method !== "get" || chosen)) {
@@ -58,6 +63,7 @@ export function route<const R extends Omit<RouteConfig, "middleware">>(
   const allow: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (quiet) c.set("quiet", true);
     const user = c.get("user");
+    if (admitsMachine(user, token)) return await next();
     if (roles === "service_role") {
       if (user.role !== "service_role") throw forbidden("This route needs the service role key");
       return await next();
@@ -84,7 +90,7 @@ export function route<const R extends Omit<RouteConfig, "middleware">>(
     ...rest,
     description: `${rest.description ?? ""}\n\nRoles: ${
       roles === "service_role" ? roles : roles.join(", ")
-    }${limitNote}`.trim(),
+    }${token ? `; or the ${token} token` : ""}${limitNote}`.trim(),
     security: [{ bearer: [] }],
     middleware: [allow] as const,
     responses: { ...errorResponses, ...(chosen ? rateLimitResponse : {}), ...rest.responses },

@@ -9,7 +9,10 @@
  * - Counters the isolate already keeps cumulatively (cache tiers, L2 errors, pool waits and
  *   timeouts, rate-limit refusals, job outcomes) are read at flush time and sent as the
  *   difference to what the last flush sent: no work on the request path at all.
+ *
+ * Every metric's name, type, help and labels are in shared/observe/registry.ts.
  */
+import type { HistogramName } from "./registry.ts";
 
 /** OTel's advised buckets for http.server.request.duration, in seconds. */
 export const DURATION_BUCKETS = [
@@ -29,7 +32,7 @@ export const DURATION_BUCKETS = [
   10,
 ] as const;
 
-export const REQUEST_METRIC = "http_server_request_duration_seconds";
+export const REQUEST_METRIC = "http_server_request_duration_seconds" satisfies HistogramName;
 
 /** At most this many request series per isolate; more (a bug: ids in a route) are dropped. */
 const MAX_SERIES = 2_000;
@@ -43,6 +46,7 @@ export interface HistogramDelta {
 }
 
 let requests = new Map<string, HistogramDelta>();
+/** Series dropped at the cap, cumulative (flushed like the other isolate counters). */
 let droppedSeries = 0;
 
 const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
@@ -88,17 +92,19 @@ export function recordRequest(
   series.count++;
 }
 
+/** Request series this isolate dropped at the cap, since it started. */
+export const droppedSeriesTotal = () => droppedSeries;
+
 /** Takes the request deltas recorded so far (the next ones start from zero). */
-export function takeRequests(): { series: HistogramDelta[]; dropped: number } {
-  const taken = { series: [...requests.values()], dropped: droppedSeries };
+export function takeRequests(): HistogramDelta[] {
+  const taken = [...requests.values()];
   requests = new Map();
-  droppedSeries = 0;
   return taken;
 }
 
 /** Puts deltas back after a failed flush, so the next flush sends them (nothing is lost). */
-export function restoreRequests(taken: { series: HistogramDelta[]; dropped: number }): void {
-  for (const old of taken.series) {
+export function restoreRequests(taken: HistogramDelta[]): void {
+  for (const old of taken) {
     const l = old.labels;
     const key = requestKey(l.http_request_method, l.http_route, l.status_class);
     const now = requests.get(key);
@@ -110,7 +116,6 @@ export function restoreRequests(taken: { series: HistogramDelta[]; dropped: numb
     now.sum += old.sum;
     now.count += old.count;
   }
-  droppedSeries += taken.dropped;
 }
 
 /** A counter series: name and labels, and its cumulative value in this isolate. */

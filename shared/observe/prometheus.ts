@@ -1,50 +1,15 @@
 /**
  * The Prometheus text exposition (format 0.0.4) of the aggregated request and isolate metrics
- * (shared/observe/totals.ts) and the database's figures (shared/services/ops). Histogram buckets
- * are stored per bucket and made cumulative here, as the format wants.
+ * (shared/observe/totals.ts) and the database's figures (shared/services/ops): every metric of
+ * shared/observe/registry.ts, and nothing else. Histogram buckets are stored per bucket and made
+ * cumulative here, as the format wants.
  */
 import type { Health, Statement } from "../services/ops/index.ts";
 import { DURATION_BUCKETS, REQUEST_METRIC, seriesKey } from "./metrics.ts";
+import { type FunctionGaugeName, isCounter, METRICS, type OpsGaugeName } from "./registry.ts";
 import { type FunctionGauges, parseSeries, type Totals } from "./totals.ts";
 
 export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-
-const FAMILIES: Record<string, { type: "counter" | "gauge" | "histogram"; help: string }> = {
-  [REQUEST_METRIC]: { type: "histogram", help: "Duration of HTTP server requests." },
-  crew_cache_requests_total: { type: "counter", help: "Cache lookups per tier and result." },
-  crew_cache_l2_errors_total: {
-    type: "counter",
-    help: "Redis (L2) calls that failed or timed out.",
-  },
-  crew_cache_loader_calls_total: { type: "counter", help: "Cache misses that ran their loader." },
-  crew_db_transactions_total: { type: "counter", help: "Database transactions started." },
-  crew_db_transaction_errors_total: {
-    type: "counter",
-    help: "Transactions that ended in an error.",
-  },
-  crew_db_pool_waits_total: { type: "counter", help: "Borrowers that waited for a connection." },
-  crew_db_pool_timeouts_total: {
-    type: "counter",
-    help: "Borrowers refused after the acquire timeout.",
-  },
-  crew_rate_limit_refusals_total: {
-    type: "counter",
-    help: "Requests refused by a rate limit (429).",
-  },
-  crew_rate_limit_fail_open_total: {
-    type: "counter",
-    help: "Rate-limit checks let through: Redis unreachable.",
-  },
-  crew_http_shed_total: {
-    type: "counter",
-    help: "Requests shed at MAX_IN_FLIGHT (503 overloaded).",
-  },
-  crew_jobs_runs_total: { type: "counter", help: "Job attempts by queue and outcome." },
-  crew_metrics_dropped_series_total: {
-    type: "counter",
-    help: "Request series dropped at the per-isolate cap.",
-  },
-};
 
 const escape = (value: string) => JSON.stringify(value).slice(1, -1);
 const labelText = (labels: Record<string, string>) => {
@@ -90,117 +55,77 @@ function histogramLines(counters: Map<string, number>): string[] {
   return lines;
 }
 
-/** The whole exposition. */
-export function exposition(totals: Totals, db: Health, top: Statement[]): string {
-  const out: string[] = [];
-  const h = FAMILIES[REQUEST_METRIC];
-  out.push(...family(REQUEST_METRIC, h.type, h.help, histogramLines(totals.counters)));
-  for (const [name, meta] of Object.entries(FAMILIES)) {
-    if (name === REQUEST_METRIC) continue;
-    const lines = [...totals.counters]
-      .filter(([key]) => parseSeries(key).name === name)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, value]) => `${name}${labelText(parseSeries(key).labels)} ${num(value)}`);
-    out.push(...family(name, meta.type, meta.help, lines));
+/** A sample: its labels and value. */
+type Sample = [labels: Record<string, string>, value: number];
+
+/** The database's figures and the aggregation, as the ops function reads them. */
+export interface OpsFigures {
+  totals: Totals;
+  db: Health;
+  /** The top statements by total time. */
+  top: Statement[];
+}
+
+const ageS = (at: string) => Math.round((Date.now() - Date.parse(at)) / 1000);
+
+/** How each gauge the ops function measures is sampled: one entry per registered name. */
+const OPS_GAUGES: { [N in OpsGaugeName]: (f: OpsFigures) => Sample[] } = {
+  crew_jobs_queued: ({ db }) => db.queues.map((q) => [{ queue: q.queue }, q.queued]),
+  crew_jobs_scheduled: ({ db }) => db.queues.map((q) => [{ queue: q.queue }, q.scheduled]),
+  crew_jobs_running: ({ db }) => db.queues.map((q) => [{ queue: q.queue }, q.running]),
+  crew_jobs_dead: ({ db }) => db.queues.map((q) => [{ queue: q.queue }, q.dead]),
+  crew_jobs_oldest_queued_seconds: ({ db }) =>
+    db.queues.map((q) => [{ queue: q.queue }, q.oldest_queued_s]),
+  crew_mv_age_seconds: ({ db }) =>
+    db.views.flatMap((v) => v.age_s === null ? [] : [[{ view: v.view }, v.age_s]]),
+  crew_cron_job_failures_24h: ({ db }) => db.cron.map((j) => [{ cron_job: j.job }, j.failures_24h]),
+  crew_cron_job_last_success_age_seconds: ({ db }) =>
+    db.cron.flatMap((j) =>
+      j.last_success_at ? [[{ cron_job: j.job }, ageS(j.last_success_at)]] : []
+    ),
+  crew_partitions_ahead: ({ db }) => db.partitions.map((p) => [{ table: p.table }, p.months_ahead]),
+  crew_idempotency_keys: ({ db }) => [[{}, db.idempotency_keys.rows]],
+  crew_idempotency_keys_bytes: ({ db }) => [[{}, db.idempotency_keys.bytes]],
+  crew_pg_statement_total_seconds: ({ top }) =>
+    top.map((s) => [{ queryid: s.queryid }, s.total_ms / 1000]),
+  crew_pg_statement_mean_seconds: ({ top }) =>
+    top.map((s) => [{ queryid: s.queryid }, s.mean_ms / 1000]),
+  crew_metrics_aggregated: ({ totals }) => [[{}, totals.aggregated ? 1 : 0]],
+};
+
+/** A function's value of each isolate gauge: its field, or derived from the fields. */
+function functionGauge(name: FunctionGaugeName, g: FunctionGauges): number {
+  if (name === "crew_db_pool_utilization_ratio") return g.pool_max ? g.pool_active / g.pool_max : 0;
+  const metric = METRICS.find((m) => m.name === name);
+  return metric && "field" in metric ? g[metric.field] : 0;
+}
+
+const sampleLines = (name: string, samples: Sample[]) =>
+  samples.map(([labels, value]) => `${name}${labelText(labels)} ${num(value)}`);
+
+/** The whole exposition: every registered metric, in registry order, with its HELP and TYPE. */
+export function exposition({ totals, db, top }: OpsFigures): string {
+  // The counters' series by metric name, sorted as Prometheus's own output would be.
+  const counters = new Map<string, Sample[]>();
+  for (const [key, value] of [...totals.counters].sort(([a], [b]) => a.localeCompare(b))) {
+    const { name, labels } = parseSeries(key);
+    if (!isCounter(name)) continue;
+    counters.set(name, [...counters.get(name) ?? [], [labels, value]]);
   }
-  const gauge = (name: string, help: string, lines: string[]) =>
-    out.push(...family(name, "gauge", help, lines));
-  // One line per function: the live isolates' gauges, summed.
-  const perFunction = (name: string, help: string, pick: (g: FunctionGauges) => number) =>
-    gauge(
-      name,
-      help,
-      [...totals.gauges].sort(([a], [b]) => a.localeCompare(b))
-        .map(([fn, g]) => `${name}{function="${escape(fn)}"} ${num(pick(g))}`),
-    );
-  perFunction("crew_isolates", "Isolates that flushed within three intervals.", (g) => g.isolates);
-  perFunction("crew_db_pool_active", "Pooled connections in use.", (g) => g.pool_active);
-  perFunction("crew_db_pool_max", "Pooled connections allowed.", (g) => g.pool_max);
-  perFunction(
-    "crew_db_pool_utilization_ratio",
-    "In use ÷ allowed, over the live isolates.",
-    (g) => g.pool_max ? g.pool_active / g.pool_max : 0,
-  );
-  perFunction("crew_db_pool_waiting", "Borrowers waiting for a connection.", (g) => g.pool_waiting);
-  perFunction("crew_http_in_flight", "Requests in flight.", (g) => g.in_flight);
-  perFunction(
-    "crew_cache_breaker_open",
-    "Isolates whose Redis circuit breaker is open.",
-    (g) => g.breaker_open,
-  );
-  perFunction("crew_cache_l1_entries", "Entries in the isolates' L1 caches.", (g) => g.l1_entries);
-  const q = db.queues;
-  gauge(
-    "crew_jobs_queued",
-    "Jobs due and waiting.",
-    q.map((m) => `crew_jobs_queued{queue="${m.queue}"} ${m.queued}`),
-  );
-  gauge(
-    "crew_jobs_scheduled",
-    "Jobs waiting for a later time (delay or backoff).",
-    q.map((m) => `crew_jobs_scheduled{queue="${m.queue}"} ${m.scheduled}`),
-  );
-  gauge(
-    "crew_jobs_running",
-    "Jobs claimed by a worker.",
-    q.map((m) => `crew_jobs_running{queue="${m.queue}"} ${m.running}`),
-  );
-  gauge(
-    "crew_jobs_dead",
-    "Dead letters.",
-    q.map((m) => `crew_jobs_dead{queue="${m.queue}"} ${m.dead}`),
-  );
-  gauge(
-    "crew_jobs_oldest_queued_seconds",
-    "Age of the oldest due job.",
-    q.map((m) => `crew_jobs_oldest_queued_seconds{queue="${m.queue}"} ${m.oldest_queued_s}`),
-  );
-  gauge(
-    "crew_mv_age_seconds",
-    "Seconds since a reporting view was refreshed.",
-    db.views.filter((v) => v.age_s !== null).map((v) =>
-      `crew_mv_age_seconds{view="${v.view}"} ${v.age_s}`
-    ),
-  );
-  gauge(
-    "crew_cron_job_failures_24h",
-    "pg_cron runs that failed in the last 24 hours.",
-    db.cron.map((j) => `crew_cron_job_failures_24h{cron_job="${escape(j.job)}"} ${j.failures_24h}`),
-  );
-  gauge(
-    "crew_cron_job_last_success_age_seconds",
-    "Seconds since a pg_cron job last succeeded.",
-    db.cron.filter((j) => j.last_success_at).map((j) =>
-      `crew_cron_job_last_success_age_seconds{cron_job="${escape(j.job)}"} ${
-        Math.round((Date.now() - Date.parse(j.last_success_at!)) / 1000)
-      }`
-    ),
-  );
-  gauge(
-    "crew_partitions_ahead",
-    "Monthly partitions that exist beyond the current month.",
-    db.partitions.map((p) => `crew_partitions_ahead{table="${p.table}"} ${p.months_ahead}`),
-  );
-  gauge("crew_idempotency_keys", "Rows in payment_idempotency_keys (estimate).", [
-    `crew_idempotency_keys ${db.idempotency_keys.rows}`,
-  ]);
-  gauge("crew_idempotency_keys_bytes", "Size of payment_idempotency_keys with its indexes.", [
-    `crew_idempotency_keys_bytes ${db.idempotency_keys.bytes}`,
-  ]);
-  gauge(
-    "crew_pg_statement_total_seconds",
-    "Total execution time of the top statements (by queryid).",
-    top.map((s) => `crew_pg_statement_total_seconds{queryid="${s.queryid}"} ${s.total_ms / 1000}`),
-  );
-  gauge(
-    "crew_pg_statement_mean_seconds",
-    "Mean execution time of the top statements (by queryid).",
-    top.map((s) => `crew_pg_statement_mean_seconds{queryid="${s.queryid}"} ${s.mean_ms / 1000}`),
-  );
-  gauge(
-    "crew_metrics_aggregated",
-    "1 when the figures are every isolate's (Redis), 0 when only this one's.",
-    [`crew_metrics_aggregated ${totals.aggregated ? 1 : 0}`],
-  );
+  const functions = [...totals.gauges].sort(([a], [b]) => a.localeCompare(b));
+  const out: string[] = [];
+  for (const m of METRICS) {
+    const lines = m.type === "histogram"
+      ? histogramLines(totals.counters)
+      : m.type === "counter"
+      ? sampleLines(m.name, counters.get(m.name) ?? [])
+      : m.source === "isolate"
+      ? sampleLines(
+        m.name,
+        functions.map(([fn, g]) => [{ function: fn }, functionGauge(m.name, g)]),
+      )
+      : sampleLines(m.name, OPS_GAUGES[m.name]({ totals, db, top }));
+    out.push(...family(m.name, m.type, m.help, lines));
+  }
   return out.join("\n") + "\n";
 }

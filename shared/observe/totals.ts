@@ -5,16 +5,10 @@
  */
 import { config } from "../config.ts";
 import { metricKeys, metricsRedis } from "./flush.ts";
+import { GAUGE_FIELDS, type GaugeField } from "./registry.ts";
 
-export interface FunctionGauges {
-  isolates: number;
-  pool_active: number;
-  pool_max: number;
-  pool_waiting: number;
-  in_flight: number;
-  breaker_open: number;
-  l1_entries: number;
-}
+/** A function's isolate gauges (shared/observe/registry.ts), summed over its live isolates. */
+export type FunctionGauges = Record<GaugeField, number>;
 
 export interface Totals {
   /** Series key (`name{label="value",...}`, Prometheus's own spelling) → total. */
@@ -23,15 +17,6 @@ export interface Totals {
   /** False when there is no Redis to read (the ops function then has nothing aggregated). */
   aggregated: boolean;
 }
-
-const GAUGES = [
-  "pool_active",
-  "pool_max",
-  "pool_waiting",
-  "in_flight",
-  "breaker_open",
-  "l1_entries",
-] as const;
 
 /** HGETALL without automatic deserialization answers a flat [field, value, ...] list. */
 type HashReply = Record<string, string> | string[] | null;
@@ -42,6 +27,12 @@ function asRecord(reply: HashReply): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i + 1 < reply.length; i += 2) out[reply[i]] = reply[i + 1];
   return out;
+}
+
+function zeroGauges(): FunctionGauges {
+  const g: Partial<FunctionGauges> = {};
+  for (const field of GAUGE_FIELDS) g[field] = 0;
+  return g as FunctionGauges;
 }
 
 /** Everything the isolates have flushed so far. */
@@ -65,17 +56,11 @@ export async function readTotals(): Promise<Totals> {
   const rows = (await pipe.exec<HashReply[]>()).map(asRecord);
   for (const row of rows) {
     if (!row?.function) continue;
-    const g = totals.gauges.get(row.function) ?? {
-      isolates: 0,
-      pool_active: 0,
-      pool_max: 0,
-      pool_waiting: 0,
-      in_flight: 0,
-      breaker_open: 0,
-      l1_entries: 0,
-    };
-    g.isolates++;
-    for (const name of GAUGES) g[name] += Number(row[name] ?? 0);
+    const g = totals.gauges.get(row.function) ?? zeroGauges();
+    // `isolates` is counted here; every other field is this isolate's reading.
+    for (const field of GAUGE_FIELDS) {
+      g[field] += field === "isolates" ? 1 : Number(row[field] ?? 0);
+    }
     totals.gauges.set(row.function, g);
   }
   return totals;

@@ -1,44 +1,45 @@
 /**
  * The ops function's routes: the Prometheus exposition (an admin JWT, or the `METRICS_TOKEN`
- * a scraper is configured with), the same figures as JSON for the dashboard, their short
- * history, and the slow-query report. Deployed with verify_jwt off (config.toml): a scrape token
- * is not a JWT, so the function checks every caller itself.
+ * a scraper is configured with: `route({ token: "metrics" })`), the same figures as JSON for the
+ * dashboard, their short history, and the slow-query report. All of them only read. Deployed
+ * with verify_jwt off (config.toml): a scrape token is not a JWT, so the function checks every
+ * caller itself (shared/auth.ts).
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
-import { assertRole, authenticate } from "../../../shared/auth.ts";
-import { config } from "../../../shared/config.ts";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { type AppEnv, handle, jsonResponse, route } from "../../../shared/http/index.ts";
 import { CONTENT_TYPE } from "../../../shared/observe/prometheus.ts";
-import { history, metricsText, overview } from "../../../shared/observe/overview.ts";
+import { history } from "../../../shared/services/ops/history.ts";
 import { statements } from "../../../shared/services/ops/index.ts";
+import { metricsText, overview } from "../../../shared/services/ops/overview.ts";
 import { History, Overview, Statements, StatementsQuery } from "../schemas.ts";
 
 export const opsRoutes = new OpenAPIHono<AppEnv>();
 
-const encoder = new TextEncoder();
-
-/** Constant-time comparison, so the token cannot be guessed a byte at a time from timings. */
-function sameToken(given: string, expected: string): boolean {
-  const a = encoder.encode(given);
-  const b = encoder.encode(expected);
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < Math.max(a.length, b.length); i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
-}
-
-// Not through route(): its caller check wants a JWT. This one takes the scrape token too.
-opsRoutes.get("/metrics", async (c) => {
-  const header = c.req.header("authorization");
-  const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (!(token && config.metrics.token && sameToken(token, config.metrics.token))) {
-    const user = await authenticate(header);
-    assertRole(user, ["admin"]);
-  }
-  return c.body(await metricsText(), 200, {
-    "content-type": CONTENT_TYPE,
-    "cache-control": "no-store",
-  });
-});
+opsRoutes.openapi(
+  route({
+    method: "get",
+    path: "/metrics",
+    roles: ["admin"],
+    token: "metrics",
+    // A scraper's routine call: its request line logs at debug.
+    quiet: true,
+    // Prometheus text, for a scraper: not in the OpenAPI document (nor the typed client).
+    hide: true,
+    summary: "Every registered metric in the Prometheus text exposition (0.0.4)",
+    responses: {
+      200: {
+        description: "Prometheus text",
+        content: { [CONTENT_TYPE]: { schema: z.string() } },
+      },
+    },
+  }),
+  // Not through handle(): a scraper is not a user to run as.
+  async (c) =>
+    c.body(await metricsText(), 200, {
+      "content-type": CONTENT_TYPE,
+      "cache-control": "no-store",
+    }),
+);
 
 opsRoutes.openapi(
   route({
