@@ -30,8 +30,6 @@ import { scrubString } from "../observe/scrub.ts";
 import { log, logs } from "../log.ts";
 import { endBefore } from "../background.ts";
 
-export { type JobRun, Permanent, Yielded } from "./define.ts";
-
 export interface DrainOptions {
   budgetMs: number;
   batch: number;
