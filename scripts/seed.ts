@@ -8,6 +8,7 @@
  * replaces a previous seed; --force wipes the app tables and reloads.
  */
 import postgres from "postgres";
+import { REPORTING_VIEWS } from "../shared/services/reports/views.ts";
 
 /** Row counts a scale aims for (assignments and claims land within a few percent). */
 export interface SeedSizes {
@@ -192,9 +193,9 @@ async function load(sql: Sql, sizes: SeedSizes): Promise<void> {
   });
   // Plain (not CONCURRENTLY) refresh: nobody reads the views mid-seed and it is faster.
   await timed("reporting views", async () => {
-    await sql`refresh materialized view public.mv_project_financials`;
-    await sql`refresh materialized view public.mv_monthly_payments`;
-    await sql`refresh materialized view public.mv_candidate_earnings`;
+    for (const view of REPORTING_VIEWS) {
+      await sql`refresh materialized view ${sql(`public.${view}`)}`;
+    }
   });
 }
 

@@ -5,6 +5,8 @@
  * whose pool run.ts points at the direct port before the worker is first imported.
  */
 import postgres from "postgres";
+import { z } from "zod";
+import { defineQueue } from "../../shared/jobs/define.ts";
 import { OUR_QUEUE } from "./config.ts";
 import { timedConcurrent } from "./measure.ts";
 
@@ -23,6 +25,13 @@ export function openSql(url: string, max: number): Sql {
 
 /** The worker, imported on first use: its module reads the env (the pool's URL) when loaded. */
 const worker = () => import("../../shared/jobs/worker.ts");
+
+/** The probe queue with a no-op handler and no payload check: only the queue is measured. */
+const noop = defineQueue({
+  name: OUR_QUEUE,
+  payload: z.unknown(),
+  handler: () => Promise.resolve(null),
+});
 
 /** Drops every probe job of earlier runs (live and archived) so each round starts the same. */
 export async function cleanOurs(sql: Sql): Promise<void> {
@@ -73,7 +82,7 @@ export async function drainOurs(
   const started = performance.now();
   const reports = await Promise.all(
     Array.from({ length: workers }, () =>
-      drain({ probe: () => Promise.resolve(null) }, {
+      drain([noop], {
         budgetMs: 600_000,
         batch,
         concurrency,

@@ -1,9 +1,10 @@
 /** The jobs function's request and response shapes. */
 import { z } from "@hono/zod-openapi";
-import { JOB_STATES, QUEUES } from "../../shared/jobs/index.ts";
+import { JOB_STATES } from "../../shared/jobs/index.ts";
 import { Uuid } from "../../shared/schemas.ts";
+import { QUEUE_NAMES } from "./queues.ts";
 
-const Queue = z.enum(QUEUES);
+const Queue = z.enum(QUEUE_NAMES);
 
 export const Job = z.object({
   id: Uuid,

@@ -1,14 +1,18 @@
-/** The job queue as the functions use it: the worker with every handler, and the queue's SQL. */
-import { config } from "../config.ts";
-import { handlers } from "./handlers.ts";
-import { drain, type DrainOptions, type DrainReport } from "./worker.ts";
-
-export { JOB_STATES, type QueueName, QUEUES, send } from "./queue.ts";
+/**
+ * The job engine: queue SQL, the worker's drain loop, and `defineQueue`. It imports no service
+ * and no handler — the app declares its queues with `defineQueue` (each service beside its
+ * handler) and hands the list to `drain()` (the `jobs` function, functions/jobs/queues.ts).
+ */
+export {
+  type ClaimedJob,
+  defineQueue,
+  type JobRun,
+  Permanent,
+  type QueueDef,
+  queueNames,
+  type Registry,
+  Yielded,
+} from "./define.ts";
+export { checkpoint, JOB_STATES, send, type SendOptions, sendOrJoin, type Slot } from "./queue.ts";
+export { drain, type DrainOptions, type DrainReport } from "./worker.ts";
 export { runStats } from "./stats.ts";
-export type { DrainReport } from "./worker.ts";
-
-/** One worker call: drains every queue (or `queues`) with the configured budget and limits. */
-export function runWorker(overrides: Partial<DrainOptions> = {}): Promise<DrainReport> {
-  const { budgetMs, batch, concurrency, pollMs, lingerMs } = config.jobs;
-  return drain(handlers, { budgetMs, batch, concurrency, pollMs, lingerMs, ...overrides });
-}

@@ -3,14 +3,14 @@
  * queue operation. `send` takes the caller's transaction so a job commits with the write that
  * caused it (the outbox rule); the rest are the worker's and the admin routes' calls on the
  * service path. Shapes follow pgmq: send / read with a visibility timeout / complete (archive).
+ * Which queues exist is the app's registry (`defineQueue`), not this file's.
  */
+import type { z } from "zod";
 import { asServiceRole, type Tx } from "../db/index.ts";
 import { isoOrNull, jsonb } from "../db/rows.ts";
 import { sqlLiteral } from "../db/tx.ts";
 import { conflict } from "../errors.ts";
-
-export const QUEUES = ["payroll", "bank_file", "notify", "refresh_views", "probe"] as const;
-export type QueueName = typeof QUEUES[number];
+import { type ClaimedJob, payloadToSend, type QueueDef } from "./define.ts";
 
 export const JOB_STATES = [
   "queued",
@@ -23,20 +23,6 @@ export const JOB_STATES = [
 ] as const;
 export type JobState = typeof JOB_STATES[number];
 
-/** A claimed job, as the worker hands it to a handler. */
-export interface ClaimedJob {
-  id: string;
-  queue: QueueName;
-  payload: Record<string, unknown>;
-  attempts: number;
-  maxAttempts: number;
-  visibilityTimeoutS: number;
-  claim: string;
-  progress: Record<string, unknown> | null;
-  createdBy: string | null;
-  createdAt: string;
-}
-
 export interface SendOptions {
   delayS?: number;
   priority?: number;
@@ -45,18 +31,28 @@ export interface SendOptions {
   createdBy?: string;
 }
 
-/** Enqueues inside `tx` (the business write's transaction); returns the job id. */
-export async function send(
+/**
+ * Enqueues inside `tx` (the business write's transaction); returns the job id. The payload is
+ * typed by the queue's definition and parsed by its schema before it is queued.
+ */
+export async function send<S extends z.ZodType>(
   tx: Tx,
-  queue: QueueName,
-  payload: Record<string, unknown>,
+  queue: QueueDef<string, S>,
+  payload: z.input<S>,
   options: SendOptions = {},
 ): Promise<string> {
+  const body = payloadToSend(queue, payload);
   const [row] = await tx<{ id: string }[]>`
-    select queue.send(${queue}, ${jsonb(tx, payload)}, ${options.delayS ?? null}::numeric,
+    select queue.send(${queue.name}, ${jsonb(tx, body)}, ${options.delayS ?? null}::numeric,
                       ${options.priority ?? 0}::int, ${options.dedupeKey ?? null}::text,
                       ${options.createdBy ?? null}::uuid) as id`;
   return row.id;
+}
+
+/** One live run per slot: its key, and what it is in words for the 409 ("project and period"). */
+export interface Slot {
+  key: string;
+  of: string;
 }
 
 /**
@@ -64,20 +60,19 @@ export async function send(
  * (the payload without `user_id`) joins the live job and the caller may follow it; another
  * request for the slot is refused with a 409 naming the live job and its values.
  */
-export async function sendOrJoin(
+export async function sendOrJoin<S extends z.ZodType<{ user_id: string }>>(
   tx: Tx,
-  queue: QueueName,
-  payload: Record<string, unknown> & { user_id: string },
-  slot: string,
+  queue: QueueDef<string, S>,
+  payload: z.input<S>,
+  slot: Slot,
 ): Promise<string> {
+  const body = payloadToSend(queue, payload);
   const [row] = await tx<{ id: string; outcome: string; running: Record<string, unknown> }[]>`
-    select * from queue.send_or_join(${queue}, ${jsonb(tx, payload)}, ${slot},
-                                     ${payload.user_id}::uuid)`;
+    select * from queue.send_or_join(${queue.name}, ${jsonb(tx, body)}, ${slot.key},
+                                     ${body.user_id}::uuid)`;
   if (row.outcome === "conflict") {
     throw conflict(
-      `A ${queue} run for the same ${
-        queue === "payroll" ? "project and period" : "period"
-      } is already queued or running with other values: wait for job ${row.id}, or ask again with the same values`,
+      `A ${queue.name} run for the same ${slot.of} is already queued or running with other values: wait for job ${row.id}, or ask again with the same values`,
       { job_id: row.id, running: row.running },
     );
   }
@@ -86,8 +81,8 @@ export async function sendOrJoin(
 
 interface JobRow {
   id: string;
-  queue: QueueName;
-  payload: Record<string, unknown>;
+  queue: string;
+  payload: unknown;
   attempts: number;
   max_attempts: number;
   visibility_timeout_s: number;
@@ -137,23 +132,48 @@ export async function claimAfter(
       }))))
     }::jsonb) as id`
     : undefined;
-  // Only the statements there is something for: no claim for completeMany (qty 0), no
-  // completion before the first claim. Both parameterless, so they travel in one round trip.
-  const results = await asServiceRole(
-    "jobs claim",
-    (tx) =>
-      [completeSql, qty > 0 ? claimSql : undefined]
-        .filter((q): q is string => q !== undefined)
-        .map((q) => tx.unsafe(q)),
+  const { completed, claimed } = await completeAndClaim(
+    completeSql,
+    qty > 0 ? claimSql : undefined,
   );
-  const completed = completeSql ? results.shift()! : [];
-  const claimed = qty > 0 ? results.shift()! : [];
   return {
-    claimed: (claimed as unknown as JobRow[]).map(toClaimed),
-    held: new Set(
-      (completed as unknown as { id: string; ok: boolean }[]).filter((r) => r.ok).map((r) => r.id),
-    ),
+    claimed: claimed.map(toClaimed),
+    held: new Set(completed.filter((r) => r.ok).map((r) => r.id)),
   };
+}
+
+type HeldRow = { id: string; ok: boolean };
+
+/**
+ * Only the statements there is something for: no claim for completeMany (qty 0), no completion
+ * before the first claim; both parameterless, so they travel with BEGIN and COMMIT. `unsafe` is
+ * safe here: the SQL is fixed text around values that are numbers checked above or quoted by
+ * `sqlLiteral` (queue names, and the completions as one JSON literal) — no input is spliced.
+ */
+async function completeAndClaim(
+  completeSql: string | undefined,
+  claimSql: string | undefined,
+): Promise<{ completed: HeldRow[]; claimed: JobRow[] }> {
+  if (completeSql && claimSql) {
+    const [completed, claimed] = await asServiceRole(
+      "jobs claim",
+      (tx) => [tx.unsafe<HeldRow[]>(completeSql), tx.unsafe<JobRow[]>(claimSql)] as const,
+    );
+    return { completed, claimed };
+  }
+  if (completeSql) {
+    const [completed] = await asServiceRole(
+      "jobs claim",
+      (tx) => [tx.unsafe<HeldRow[]>(completeSql)] as const,
+    );
+    return { completed, claimed: [] };
+  }
+  if (!claimSql) return { completed: [], claimed: [] };
+  const [claimed] = await asServiceRole(
+    "jobs claim",
+    (tx) => [tx.unsafe<JobRow[]>(claimSql)] as const,
+  );
+  return { completed: [], claimed };
 }
 
 type Held = Pick<ClaimedJob, "id" | "claim">;

@@ -8,44 +8,27 @@
  * second) or of the budget, whichever is first: its database work stops there, before another
  * worker may claim it. A handler that needs longer checkpoints its progress and throws
  * `Yielded`; one that knows a retry cannot help throws `Permanent` (dead letter at once).
+ *
+ * The queues and their handlers are the caller's (the `jobs` function's registry): each job's
+ * payload is parsed by its queue's schema before the handler sees it, and one that does not
+ * parse is a dead letter at once (`Permanent`), not retried.
  */
 import { runWithContext } from "../context.ts";
 import { AppError } from "../errors.ts";
+import { claimAfter, complete, completeMany, fail, release } from "./queue.ts";
 import {
-  claimAfter,
   type ClaimedJob,
-  complete,
-  completeMany,
-  fail,
-  type QueueName,
-  release,
-} from "./queue.ts";
+  type JobRun,
+  parsePayload,
+  Permanent,
+  type QueueDef,
+  type Registry,
+  Yielded,
+} from "./define.ts";
 import { recordRun } from "./stats.ts";
 import { scrubString } from "../observe/scrub.ts";
 import { log, logs } from "../log.ts";
 import { endBefore } from "../background.ts";
-
-/** What a handler gets: the job, and how long it may run. */
-export interface JobRun extends ClaimedJob {
-  /** Milliseconds until this attempt must have finished (or yielded). */
-  timeLeftMs(): number;
-}
-
-export type Handler = (job: JobRun) => Promise<unknown>;
-export type Handlers = Partial<Record<QueueName, Handler>>;
-
-/** Thrown by a handler whose job cannot succeed on retry: dead letter at once. */
-export class Permanent extends Error {
-  override name = "Permanent";
-}
-
-/** Thrown by a handler that checkpointed and stops for time: the job goes back, not failed. */
-export class Yielded extends Error {
-  override name = "Yielded";
-  constructor(readonly progress: unknown) {
-    super("yielded for time");
-  }
-}
 
 export interface DrainOptions {
   budgetMs: number;
@@ -53,7 +36,8 @@ export interface DrainOptions {
   concurrency: number;
   pollMs: number;
   lingerMs: number;
-  queues?: readonly QueueName[];
+  /** Only these queues (of the registry's); all of them when absent. */
+  queues?: readonly string[];
 }
 
 export interface DrainReport {
@@ -76,8 +60,8 @@ const MIN_RUN_MS = 1_000;
 const FLUSH_MS = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Drains due jobs with `handlers` until the budget is spent or the queues stay empty. */
-export async function drain(handlers: Handlers, options: DrainOptions): Promise<DrainReport> {
+/** Drains due jobs of `registry`'s queues until the budget is spent or the queues stay empty. */
+export async function drain(registry: Registry, options: DrainOptions): Promise<DrainReport> {
   const started = performance.now();
   // The budget, cut short when the isolate retires first (its wall clock): nothing new is
   // claimed or started after that, and what was claimed but not started goes back at once.
@@ -94,7 +78,8 @@ export async function drain(handlers: Handlers, options: DrainOptions): Promise<
     errors: 0,
     ms: 0,
   };
-  const queues = options.queues ?? (Object.keys(handlers) as QueueName[]);
+  const byName = new Map(registry.map((q) => [q.name, q]));
+  const queues = options.queues ?? [...byName.keys()];
   let idleSince: number | undefined;
   // The last batch's successes, completed in the same round trip as the next claim.
   let done: Finished[] = [];
@@ -121,7 +106,7 @@ export async function drain(handlers: Handlers, options: DrainOptions): Promise<
       continue;
     }
     idleSince = undefined;
-    done = await runBatch(handlers, jobs, end, claimedAt, options.concurrency, report);
+    done = await runBatch(byName, jobs, end, claimedAt, options.concurrency, report);
   }
   await finish(done, report);
   report.ms = Math.round(performance.now() - started);
@@ -137,7 +122,7 @@ type Finished = ClaimedJob & { result: unknown };
  * and another worker would run it again): those are completed on their own.
  */
 async function runBatch(
-  handlers: Handlers,
+  byName: ReadonlyMap<string, QueueDef>,
   jobs: ClaimedJob[],
   end: () => number,
   claimedAt: number,
@@ -158,7 +143,7 @@ async function runBatch(
   const lane = async () => {
     while (next < jobs.length) {
       const job = jobs[next++];
-      const result = await runOne(handlers, job, end, claimedAt, report);
+      const result = await runOne(byName.get(job.queue), job, end, claimedAt, report);
       if (result.ok) {
         pending.push({ ...job, result: result.value });
         if (next < jobs.length) timer ??= setTimeout(flush, FLUSH_MS);
@@ -199,15 +184,14 @@ function count(done: Finished[], held: Set<string>, report: DrainReport): void {
 type Outcome = { ok: true; value: unknown } | { ok: false };
 
 async function runOne(
-  handlers: Handlers,
+  queue: QueueDef | undefined,
   job: ClaimedJob,
   end: () => number,
   claimedAt: number,
   report: DrainReport,
 ): Promise<Outcome> {
   const deadline = Math.min(end(), claimedAt + job.visibilityTimeoutS * 1000 - 1000);
-  const handler = handlers[job.queue];
-  if (performance.now() + MIN_RUN_MS > deadline || !handler) {
+  if (performance.now() + MIN_RUN_MS > deadline || !queue) {
     // Out of time before it started (or a queue this worker has no handler for): hand it back.
     await release(job).catch(() => false);
     report.released++;
@@ -215,15 +199,17 @@ async function runOne(
     return { ok: false };
   }
   const started = performance.now();
-  // A handler that checks its time sees a retirement too, and can yield before the end.
-  const run: JobRun = {
-    ...job,
-    timeLeftMs: () => Math.min(deadline, end()) - performance.now(),
-  };
   try {
+    // A payload that does not parse throws Permanent here: dead at once, like a handler's.
+    const run: JobRun = {
+      ...job,
+      payload: parsePayload(queue, job.payload),
+      // A handler that checks its time sees a retirement too, and can yield before the end.
+      timeLeftMs: () => Math.min(deadline, end()) - performance.now(),
+    };
     const value = await runWithContext(
       { requestId: `job:${job.id}`, deadline },
-      () => handler(run),
+      () => queue.handler(run),
     );
     if (logs("info")) {
       log.info("job", {

@@ -5,6 +5,7 @@
  * Static paths come before `/{id}` so they are never an id.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { config } from "../../../shared/config.ts";
 import {
   type AppEnv,
   ErrorBody,
@@ -13,7 +14,7 @@ import {
   jsonResponse,
   route,
 } from "../../../shared/http/index.ts";
-import { runStats, runWorker } from "../../../shared/jobs/index.ts";
+import { drain, runStats } from "../../../shared/jobs/index.ts";
 import {
   deadLetters,
   getJob,
@@ -34,6 +35,7 @@ import {
   RunBody,
   RunReport,
 } from "../schemas.ts";
+import { queues } from "../queues.ts";
 import { z } from "@hono/zod-openapi";
 
 export const jobRoutes = new OpenAPIHono<AppEnv>();
@@ -47,15 +49,20 @@ jobRoutes.openapi(
     description: "Claims batches of due jobs, runs their handlers and finishes, retries or " +
       "dead-letters each; idle, it polls for JOBS_LINGER_MS before answering. Called every " +
       "second by the scheduler when queue.wants_worker() is true.",
+    // Optional: no body (and no content type) is `{}`; a malformed one is a 400, nothing drained.
     request: { body: { required: false, content: { "application/json": { schema: RunBody } } } },
     responses: { 200: jsonResponse(RunReport, "What the run did") },
   }),
   async (c) => {
-    const body = c.req.header("content-length") === "0" ? {} : await c.req.json().catch(() => ({}));
-    const parsed = RunBody.parse(body ?? {});
-    const report = await runWorker({
-      ...(parsed.queues ? { queues: parsed.queues } : {}),
-      ...(parsed.budget_ms ? { budgetMs: parsed.budget_ms } : {}),
+    const { queues: only, budget_ms } = c.req.valid("json");
+    const { budgetMs, batch, concurrency, pollMs, lingerMs } = config.jobs;
+    const report = await drain(queues, {
+      budgetMs: budget_ms ?? budgetMs,
+      batch,
+      concurrency,
+      pollMs,
+      lingerMs,
+      queues: only,
     });
     return c.json(report, 200);
   },

@@ -7,7 +7,8 @@ import type { Caller } from "../../caller.ts";
 import { asServiceRole, asUser } from "../../db/index.ts";
 import { iso, isoOrNull } from "../../db/rows.ts";
 import { invalidTransition, notFound } from "../../errors.ts";
-import { type QueueName, send } from "../../jobs/queue.ts";
+import { send } from "../../jobs/index.ts";
+import { probeQueue } from "./probe.ts";
 
 export interface JobJson {
   id: string;
@@ -103,7 +104,10 @@ const BECOMES: Record<JobOperation, string> = {
 
 /** Retries or discards a dead letter, or cancels a waiting job; 409 from any other state. */
 export async function operate(id: string, op: JobOperation): Promise<JobJson> {
+  if (!Object.hasOwn(NEEDS, op)) throw new Error(`not a job operation: ${op}`);
   return await asServiceRole(`jobs ${op}`, async (tx) => {
+    // `unsafe` only to name the function: `op` is one of three fixed names (JobOperation, chosen
+    // by the route, never by input); the id is a parameter.
     const [done] = await tx.unsafe(`select queue.${op}($1::uuid) as ok`, [id]);
     const [row] = await tx`
       select j.id, j.queue, j.state, j.attempts, j.max_attempts, j.progress, null as result,
@@ -128,7 +132,7 @@ export async function sendProbes(caller: Caller, count: number, sleepMs: number)
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
       ids.push(
-        await send(tx, "probe" satisfies QueueName, { sleep_ms: sleepMs }, {
+        await send(tx, probeQueue, { sleep_ms: sleepMs }, {
           createdBy: caller.id,
         }),
       );

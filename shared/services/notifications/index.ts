@@ -4,8 +4,10 @@
  * carry ids only; the handler reads what the message may say — first name, amount, project,
  * date — and never an IC number, bank name or account number.
  */
+import { z } from "zod";
 import { asServiceRole } from "../../db/index.ts";
-import { type JobRun, Permanent } from "../../jobs/worker.ts";
+import { defineQueue, type JobRun } from "../../jobs/index.ts";
+import { IsoDate, Uuid } from "../../schemas.ts";
 import { type Message, provider } from "./providers.ts";
 
 interface Recipient {
@@ -15,9 +17,33 @@ interface Recipient {
   phone: string | null;
 }
 
-type Event =
-  | { kind: "payment_paid"; payment_id: string; payment_date: string; candidate_id: string }
-  | { kind: "claim_decided"; claim_id: string; candidate_id: string; decision: string };
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null;
+
+/**
+ * A notify job's payload, as the triggers build it (queue.tg_notify_payment_paid and
+ * queue.tg_notify_claim_decided): ids, a date and the decision. Another kind is a dead letter.
+ */
+const NotifyPayload = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("payment_paid"),
+    payment_id: Uuid,
+    payment_date: IsoDate,
+    candidate_id: Uuid,
+  }),
+  z.object({
+    kind: z.literal("claim_decided"),
+    claim_id: Uuid,
+    candidate_id: Uuid,
+    decision: z.enum(["approved", "rejected"]),
+  }),
+], {
+  error: (issue) =>
+    issue.code === "invalid_union" && isRecord(issue.input)
+      ? `unknown notification kind ${JSON.stringify(String(issue.input.kind))}`
+      : undefined,
+});
+type Event = z.output<typeof NotifyPayload>;
 
 const firstName = (full: string) => full.trim().split(/\s+/)[0] ?? "";
 
@@ -67,12 +93,8 @@ async function factsOf(event: Event) {
 }
 
 /** The `notify` queue's handler. */
-export async function notifyJob(job: JobRun): Promise<Record<string, unknown>> {
-  const event = job.payload as unknown as Event;
-  if (event.kind !== "payment_paid" && event.kind !== "claim_decided") {
-    const kind = (event as { kind?: unknown }).kind;
-    throw new Permanent(`unknown notification kind ${JSON.stringify(String(kind))}`);
-  }
+async function notifyJob(job: JobRun<Event>): Promise<Record<string, unknown>> {
+  const event = job.payload;
   const found = await factsOf(event);
   // Retried (a replica may lag, a row may be mid-import); a dead letter if it never appears.
   if (!found) throw new Error(`the ${event.kind} notification's rows were not found`);
@@ -93,3 +115,10 @@ export async function notifyJob(job: JobRun): Promise<Record<string, unknown>> {
   await provider()(message);
   return { sent: true, channel: message.channel, key };
 }
+
+/** The `notify` queue (registered in functions/jobs/queues.ts); the triggers send to it. */
+export const notifyQueue = defineQueue({
+  name: "notify",
+  payload: NotifyPayload,
+  handler: notifyJob,
+});

@@ -8,7 +8,7 @@
  */
 import { config } from "../../config.ts";
 import { asServiceRole } from "../../db/index.ts";
-import { Permanent } from "../../jobs/worker.ts";
+import { Permanent } from "../../jobs/index.ts";
 
 export interface Message {
   /** Stable per event (e.g. `payment_paid:<id>`): the same event is the same message. */

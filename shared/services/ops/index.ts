@@ -8,6 +8,7 @@
 import { asServiceRole } from "../../db/index.ts";
 import { iso, isoOrNull } from "../../db/rows.ts";
 import { type QueueMetrics, queueMetrics } from "../jobs/index.ts";
+import { REPORTING_VIEWS } from "../reports/views.ts";
 
 export interface Statement {
   queryid: string;
@@ -78,7 +79,7 @@ export async function health(): Promise<Health> {
           join cron.job j on j.jobid = d.jobid
          where j.jobname = 'refresh-reporting-views' and d.status = 'succeeded'
       ), views(view) as (
-        values ('mv_project_financials'), ('mv_monthly_payments'), ('mv_candidate_earnings')
+        select unnest(string_to_array(${REPORTING_VIEWS.join(",")}, ','))
       )
       select v.view, greatest((select at from cron_refresh),
                               (select max(a.finished_at) from queue.archive a

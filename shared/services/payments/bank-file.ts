@@ -9,13 +9,14 @@
  * the same bytes from the same payments. Files and their lines are personal data (account
  * numbers): admin and finance only, never logged.
  */
+import { z } from "zod";
 import type { Caller } from "../../caller.ts";
 import { asServiceRole, type Tx } from "../../db/index.ts";
 import { iso } from "../../db/rows.ts";
 import { notFound } from "../../errors.ts";
 import { fileStore } from "../../files/index.ts";
-import { sendOrJoin } from "../../jobs/queue.ts";
-import type { JobRun } from "../../jobs/worker.ts";
+import { defineQueue, type JobRun, sendOrJoin } from "../../jobs/index.ts";
+import { IsoDate, Uuid } from "../../schemas.ts";
 import { bankFileCsv, type BankLine } from "./bank-csv.ts";
 import { day } from "./types.ts";
 
@@ -23,6 +24,10 @@ export interface BankFileRequest {
   period_start: string;
   period_end: string;
 }
+
+/** A bank_file job's payload: the period, and who asked. */
+const BankFilePayload = z.object({ period_start: IsoDate, period_end: IsoDate, user_id: Uuid });
+export type BankFilePayload = z.output<typeof BankFilePayload>;
 
 export interface BankFileJson {
   id: string;
@@ -47,12 +52,10 @@ export function requestBankFile(caller: Caller, input: BankFileRequest): Promise
   return asServiceRole(
     "bank file enqueue",
     (tx) =>
-      sendOrJoin(
-        tx,
-        "bank_file",
-        { ...input, user_id: caller.id },
-        `bank_file:${input.period_start}:${input.period_end}`,
-      ),
+      sendOrJoin(tx, bankFileQueue, { ...input, user_id: caller.id }, {
+        key: `bank_file:${input.period_start}:${input.period_end}`,
+        of: "period",
+      }),
   );
 }
 
@@ -79,17 +82,18 @@ function toJson(r: Record<string, unknown>): BankFileJson {
  * Takes the payments for file `id` unless it exists already — with their payee and amount as they
  * are now, in this transaction (the file is built from this copy) — false when there were none.
  */
-async function claimPayments(tx: Tx, id: string, job: JobRun): Promise<boolean> {
-  const { period_start, period_end, user_id } = job.payload as unknown as BankFileRequest & {
-    user_id?: string;
-  };
+async function claimPayments(
+  tx: Tx,
+  id: string,
+  { period_start, period_end, user_id }: BankFilePayload,
+): Promise<boolean> {
   // One builder at a time: two files of overlapping periods must not both take a payment.
   await tx`select pg_advisory_xact_lock(hashtext('bank_file_build'))`;
   const [existing] = await tx`select 1 from private.bank_files where id = ${id}::uuid`;
   if (existing) return true;
   await tx`
     insert into private.bank_files (id, period_start, period_end, created_by, created_at)
-    values (${id}::uuid, ${period_start}::date, ${period_end}::date, ${user_id ?? null}::uuid,
+    values (${id}::uuid, ${period_start}::date, ${period_end}::date, ${user_id}::uuid,
             date_trunc('second', now()))`;
   const [{ n }] = await tx<{ n: number }[]>`
     with taken as (
@@ -114,9 +118,9 @@ async function claimPayments(tx: Tx, id: string, job: JobRun): Promise<boolean> 
   // the file and its payments in line order (ids only).
   await tx`
     insert into public.activity_logs (actor_id, actor_role, action, entity, entity_id, after)
-    select ${user_id ?? null}::uuid,
+    select ${user_id}::uuid,
            (select u.raw_app_meta_data ->> 'role' from auth.users u
-             where u.id = ${user_id ?? null}::uuid),
+             where u.id = ${user_id}::uuid),
            'insert', 'bank_files', ${id}::uuid,
            jsonb_build_object(
              'period_start', ${period_start}::date, 'period_end', ${period_end}::date,
@@ -126,9 +130,11 @@ async function claimPayments(tx: Tx, id: string, job: JobRun): Promise<boolean> 
 }
 
 /** The `bank_file` queue's handler. */
-export async function bankFileJob(job: JobRun): Promise<Record<string, unknown>> {
+export async function bankFileJob(
+  job: JobRun<BankFilePayload>,
+): Promise<Record<string, unknown>> {
   const id = job.id;
-  const any = await asServiceRole("bank file claim", (tx) => claimPayments(tx, id, job));
+  const any = await asServiceRole("bank file claim", (tx) => claimPayments(tx, id, job.payload));
   if (!any) return { file_id: null, payments_count: 0 };
   const { file, lines } = await asServiceRole("bank file lines", async (tx) => {
     // Everything from the claim's copy: the same bytes on every attempt, and the total is the
@@ -166,8 +172,16 @@ export async function bankFileJob(job: JobRun): Promise<Record<string, unknown>>
   return { file_id: id, payments_count: lines.length, total_amount: file.total_amount, checksum };
 }
 
+/** The `bank_file` queue (registered in functions/jobs/queues.ts). */
+export const bankFileQueue = defineQueue({
+  name: "bank_file",
+  payload: BankFilePayload,
+  handler: bankFileJob,
+});
+
 /** The files, newest first (admin and finance: the route says so). */
 export async function listBankFiles(limit = 50): Promise<BankFileJson[]> {
+  // `unsafe` only to splice FILE_COLUMNS, a constant of column names; the limit is a parameter.
   const rows = await asServiceRole("bank files list", (tx) =>
     tx.unsafe(
       `select ${FILE_COLUMNS} from private.bank_files order by created_at desc, id limit $1`,
@@ -179,6 +193,7 @@ export async function listBankFiles(limit = 50): Promise<BankFileJson[]> {
 /** One file's description with its payment ids in line order. */
 export async function getBankFile(id: string): Promise<BankFileJson & { payment_ids: string[] }> {
   const [rows, ids] = await asServiceRole("bank file get", (tx) => [
+    // `unsafe` only to splice FILE_COLUMNS, a constant of column names; the id is a parameter.
     tx.unsafe(`select ${FILE_COLUMNS} from private.bank_files where id = $1::uuid`, [id]),
     tx<{ payment_id: string }[]>`
       select payment_id from private.bank_file_payments where file_id = ${id}::uuid

@@ -9,16 +9,24 @@
  * read again from auth.users when the step runs (a user who lost the role stops the job), so
  * RLS applies exactly as it would have to the synchronous request.
  */
+import { z } from "zod";
 import type { Caller } from "../../caller.ts";
 import { config } from "../../config.ts";
 import { asServiceRole, asUser } from "../../db/index.ts";
 import { notFound, unprocessable } from "../../errors.ts";
-import { checkpoint, sendOrJoin } from "../../jobs/queue.ts";
-import { type JobRun, Permanent, Yielded } from "../../jobs/worker.ts";
+import {
+  checkpoint,
+  defineQueue,
+  type JobRun,
+  Permanent,
+  sendOrJoin,
+  Yielded,
+} from "../../jobs/index.ts";
 import type { AppRole } from "../../auth.ts";
+import { IsoDate, Uuid } from "../../schemas.ts";
 import { type PayrollResult, refusePaidDays, runPayroll } from "./payroll.ts";
 import { paidOverlapsSql, payrollProjectSql, payrollSizeSql, payrollStepSql } from "./queries.ts";
-import type { PayrollInput } from "./types.ts";
+import { PAYMENT_METHODS, type PayrollInput } from "./types.ts";
 
 /** How a payroll request is answered: the result now, or a job to follow. */
 export type PayrollOutcome =
@@ -41,10 +49,18 @@ export interface PayrollProgress {
   after: string | null;
 }
 
-interface PayrollPayload {
-  input: PayrollInput;
-  user_id: string;
-}
+/** A payroll job's payload: the request's values and who asked (ids and dates only). */
+const PayrollPayload = z.object({
+  input: z.object({
+    project_id: Uuid,
+    period_start: IsoDate,
+    period_end: IsoDate,
+    payment_date: IsoDate,
+    method: z.enum(PAYMENT_METHODS).optional(),
+  }),
+  user_id: Uuid,
+});
+type PayrollPayload = z.output<typeof PayrollPayload>;
 
 const PAYROLL_ROLES: readonly AppRole[] = ["admin", "finance"];
 
@@ -77,12 +93,10 @@ export async function requestPayroll(
   const payload: PayrollPayload = { input, user_id: caller.id };
   const jobId = await asServiceRole("payroll enqueue", async (tx) => {
     refusePaidDays(await paidOverlapsSql(tx, input, { exceptSamePeriod: true }));
-    return await sendOrJoin(
-      tx,
-      "payroll",
-      { ...payload },
-      `payroll:${input.project_id}:${input.period_start}:${input.period_end}`,
-    );
+    return await sendOrJoin(tx, payrollQueue, payload, {
+      key: `payroll:${input.project_id}:${input.period_start}:${input.period_end}`,
+      of: "project and period",
+    });
   });
   return { kind: "queued", jobId };
 }
@@ -104,8 +118,8 @@ async function callerOf(userId: string): Promise<Caller> {
 }
 
 /** The `payroll` queue's handler: steps until done, checkpointing after each. */
-export async function payrollJob(job: JobRun): Promise<PayrollProgress> {
-  const { input, user_id } = job.payload as unknown as PayrollPayload;
+async function payrollJob(job: JobRun<PayrollPayload>): Promise<PayrollProgress> {
+  const { input, user_id } = job.payload;
   const caller = await callerOf(user_id);
   const progress: PayrollProgress = (job.progress as PayrollProgress | null) ?? {
     project_id: input.project_id,
@@ -142,3 +156,10 @@ export async function payrollJob(job: JobRun): Promise<PayrollProgress> {
     if (job.timeLeftMs() < 5_000) throw new Yielded(progress);
   }
 }
+
+/** The `payroll` queue (registered in functions/jobs/queues.ts). */
+export const payrollQueue = defineQueue({
+  name: "payroll",
+  payload: PayrollPayload,
+  handler: payrollJob,
+});

@@ -6,13 +6,13 @@
  */
 import assert from "node:assert/strict";
 import { closeDb, db } from "../../helpers/client.ts";
-import { bankFileJob } from "../../../shared/services/payments/bank-file.ts";
+import { bankFileJob, type BankFilePayload } from "../../../shared/services/payments/bank-file.ts";
 import { fileStore } from "../../../shared/files/index.ts";
 import { closeDb as closePool } from "../../../shared/db/index.ts";
-import type { JobRun } from "../../../shared/jobs/worker.ts";
+import type { JobRun } from "../../../shared/jobs/index.ts";
 import { makeWorld } from "../../e2e/payments/fixtures.ts";
 
-const attempt = (id: string, payload: Record<string, unknown>): JobRun => ({
+const attempt = (id: string, payload: BankFilePayload): JobRun<BankFilePayload> => ({
   id,
   queue: "bank_file",
   payload,

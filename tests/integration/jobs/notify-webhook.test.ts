@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { webhook } from "../../../shared/services/notifications/providers.ts";
-import { Permanent } from "../../../shared/jobs/worker.ts";
+import { Permanent } from "../../../shared/jobs/index.ts";
 
 Deno.test("webhook provider: request shape and retry classes", async () => {
   const seen: { headers: Headers; body: Record<string, unknown> }[] = [];

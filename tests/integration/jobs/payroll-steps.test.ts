@@ -8,8 +8,8 @@
 import assert from "node:assert/strict";
 import { config } from "../../../shared/config.ts";
 import { closeDb as closePool } from "../../../shared/db/index.ts";
-import { handlers } from "../../../shared/jobs/handlers.ts";
-import { drain } from "../../../shared/jobs/worker.ts";
+import { queues } from "../../../functions/jobs/queues.ts";
+import { drain } from "../../../shared/jobs/index.ts";
 import { requestPayroll } from "../../../shared/services/payments/index.ts";
 import { closeDb, db, DEMO } from "../../helpers/client.ts";
 import { makeWorld, randomIc } from "../../e2e/payments/fixtures.ts";
@@ -21,7 +21,7 @@ const stack = async (command: string, ...args: string[]) => {
 };
 
 const drainPayroll = (budgetMs = 10_000) =>
-  drain(handlers, {
+  drain(queues, {
     budgetMs,
     batch: 5,
     concurrency: 1,
