@@ -56,6 +56,7 @@ export function installArrayTypes(client: postgres.Sql, types: readonly ArrayTyp
 
 /** Reads the array types through `client` (one ordinary query). */
 export async function loadArrayTypes(client: postgres.Sql): Promise<ArrayType[]> {
+  // `unsafe` for a constant statement (no input in it), sent without a describe round trip.
   const rows = await client.unsafe(ARRAY_TYPES_QUERY);
   return rows.map((r) => ({ oid: Number(r.oid), typarray: Number(r.typarray) }));
 }

@@ -94,6 +94,8 @@ export async function runTransaction<T>(
   work: Work<T>,
   beforeCommit?: TxOptions["beforeCommit"],
 ): Promise<WorkResult<T>> {
+  // `unsafe` because the opening is several statements in one text (no parameters allowed): it
+  // is built by `beginStatement` from fixed sets and `sqlLiteral`-quoted settings, never input.
   // `execute()` queues the opening NOW; a plain `.then` would only queue it a microtask later,
   // behind the work's queries, which would then run with the login role. The work's first query
   // follows in the same TCP write.
@@ -114,6 +116,8 @@ export async function runTransaction<T>(
     if (openError) throw openError;
     const last = beforeCommit?.(result);
     // Queued now, so it travels with COMMIT; its failure turns the COMMIT into a rollback.
+    // `unsafe`: `beforeCommit` returns statement text its caller built with `sqlLiteral` (the
+    // outbox's recorded invalidation); COMMIT and ROLLBACK are constants.
     const lastFailed = last === undefined ? undefined : failure(tx.unsafe(last).execute());
     const done = await tx.unsafe("commit");
     const lastError = await lastFailed;

@@ -1,7 +1,8 @@
 /**
  * The worker's counters in this isolate, per queue and outcome (succeeded, retried, dead,
- * released, superseded, lost) — exposed on the jobs function's `/stats` for the observability
- * work; the queues' own depth comes from the database (`queue.metrics()`).
+ * released, superseded, lost) — in `GET /jobs/queues` (its `worker` field) and flushed with the
+ * other metrics (shared/observe/flush.ts); the queues' own depth comes from the database
+ * (`queue.metrics()`).
  */
 const runs = new Map<string, Record<string, number>>();
 

@@ -45,6 +45,8 @@ jobRoutes.openapi(
     method: "post",
     path: "/run",
     roles: "service_role",
+    // The scheduler calls it every second while jobs wait: its request line is debug.
+    quiet: true,
     summary: "Drain due jobs for a time budget (the worker)",
     description: "Claims batches of due jobs, runs their handlers and finishes, retries or " +
       "dead-letters each; idle, it polls for JOBS_LINGER_MS before answering. Called every " +
