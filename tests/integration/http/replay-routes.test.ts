@@ -143,7 +143,8 @@ const SAMPLES: Record<string, Sample> = {
     ],
   },
   "claims GET /{id}": {
-    as: worldUser((w) => w.crew, "crew"),
+    // The project's manager (crew read their own claims from the database: nothing to replay).
+    as: worldUser((w) => w.manager, "manager"),
     path: (_w, ids) => `/${ids.claim}`,
     changes: [{
       what: "the draft is edited by its claimant",
@@ -184,25 +185,28 @@ t("each is replayed as sent, and each write that changes it ends the replay", as
     const reader = await sample.as(w);
     for (const change of sample.changes) {
       const label = `${name} (${change.what})`;
-      // The full route, then its repeat: replayed, the same bytes.
-      const answers: { body: string; replayed: boolean; status: number }[] = [];
-      for (let i = 0; i < 4 && !answers.at(-1)?.replayed; i++) {
+      // The full route (a fresh token: nothing kept for it), then the reader's repeats until one
+      // is replayed: the same bytes.
+      const full = await call(fn, "GET", url, await reader.fresh());
+      const fullBody = await full.text();
+      assert.equal(full.status, 200, `${label}: ${fullBody}`);
+      assert.equal(isReplay(full), false);
+      let repeat: { body: string; replayed: boolean } | undefined;
+      for (let i = 0; i < 4 && !repeat?.replayed; i++) {
         const res = await call(fn, "GET", url, reader.token);
-        answers.push({ body: await res.text(), replayed: isReplay(res), status: res.status });
+        repeat = { body: await res.text(), replayed: isReplay(res) };
       }
-      const [full, repeat] = answers.slice(-2);
-      assert.equal(repeat?.replayed, true, `${label}: no replay of ${path}: ${full.body}`);
-      assert.equal(full.status, 200, `${label}: ${full.body}`);
-      assert.equal(repeat.body, full.body, `${label}: the replay is the full answer`);
+      assert.equal(repeat?.replayed, true, `${label}: no replay of ${path}: ${repeat?.body}`);
+      assert.equal(repeat.body, fullBody, `${label}: the replay is the full answer`);
 
       const written = await change.write(w);
-      assert.ok(written.ok, `${label}: ${written.status} ${await written.text()}`);
-      await written.body?.cancel();
+      const writeAnswer = await written.text();
+      assert.ok(written.ok, `${label}: ${written.status} ${writeAnswer}`);
 
       const after = await call(fn, "GET", url, reader.token);
       const afterBody = await after.text();
       assert.equal(isReplay(after), false, `${label}: a replay after the write`);
-      assert.notEqual(afterBody, full.body, `${label}: the answer did not change`);
+      assert.notEqual(afterBody, fullBody, `${label}: the answer did not change`);
       const fresh = await call(fn, "GET", url, await reader.fresh());
       assert.equal(isReplay(fresh), false);
       assert.equal(afterBody, await fresh.text(), `${label}: not what a fresh token is told`);
