@@ -6,7 +6,7 @@
  * request id.
  */
 import assert from "node:assert/strict";
-import { closeDb, db, env, invoke } from "../../helpers/client.ts";
+import { closeDb, crewAs, db, env, failsWith, routesAs } from "../../helpers/client.ts";
 
 const b64 = (value: unknown) =>
   btoa(JSON.stringify(value)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
@@ -27,58 +27,65 @@ const FORGED = [
 Deno.test("a forged cursor is 400 bad_request on every list", async () => {
   const [candidate] = await db()`select id from public.candidates order by id limit 1`;
   const [project] = await db()`select project_id as id from public.project_staff limit 1`;
-  const lists = [
-    "projects",
-    "projects?sort=created_at&order=asc",
-    "projects?sort=title",
-    "candidates",
-    "candidates?q=ali",
-    `candidates/${candidate.id}/assignments`,
-    "claims",
-    "payments",
-    `projects/${project.id}/staff`,
+  const admin = crewAs("admin");
+  const lists: [string, (cursor: string) => Promise<unknown>][] = [
+    ["projects", (cursor) => admin.projects.list({ cursor })],
+    [
+      "projects?sort=created_at&order=asc",
+      (cursor) => admin.projects.list({ sort: "created_at", order: "asc", cursor }),
+    ],
+    ["projects?sort=title", (cursor) => admin.projects.list({ sort: "title", cursor })],
+    ["candidates", (cursor) => admin.candidates.list({ cursor })],
+    ["candidates?q=ali", (cursor) => admin.candidates.list({ q: "ali", cursor })],
+    [
+      `candidates/${candidate.id}/assignments`,
+      (cursor) => admin.candidates.assignments.list(candidate.id, { cursor }),
+    ],
+    ["claims", (cursor) => admin.claims.list({ cursor })],
+    ["payments", (cursor) => admin.payments.list({ cursor })],
+    [`projects/${project.id}/staff`, (cursor) => admin.projects.staff.list(project.id, { cursor })],
   ];
   // A real cursor of one listing is refused by another.
-  const first = await invoke<{ next_cursor: string }>("admin", "projects?limit=1");
-  assert.ok(first.data.next_cursor);
-  for (const list of lists) {
-    const sep = list.includes("?") ? "&" : "?";
-    const cursors = [...FORGED, ...(list === "projects" ? [] : [first.data.next_cursor])];
+  const first = await admin.projects.list({ limit: 1 });
+  assert.ok(first.next_cursor);
+  const real = first.next_cursor;
+  for (const [list, listWith] of lists) {
+    const cursors = [...FORGED, ...(list === "projects" ? [] : [real])];
     for (const cursor of cursors) {
-      const res = await invoke<{ error: { code: string; details?: Record<string, string> } }>(
-        "admin",
-        `${list}${sep}cursor=${encodeURIComponent(cursor)}`,
-      );
-      assert.equal(res.status, 400, `${list} with ${cursor.slice(0, 40)}: ${res.status}`);
-      assert.equal(res.data.error.code, "bad_request");
-      assert.ok(res.data.error.details?.cursor);
+      const error = await failsWith(listWith(cursor), 400, "bad_request").catch((e) => {
+        throw new Error(`${list} with ${cursor.slice(0, 40)}: ${e}`);
+      });
+      assert.ok(error.details?.cursor);
     }
   }
 });
 
 Deno.test("dashboard: a reversed range is 400 like every other range", async () => {
-  const res = await invoke<{ error: { code: string; details: Record<string, string> } }>(
-    "admin",
-    "projects/dashboard?from=2026-05-01&to=2026-04-01",
+  const error = await failsWith(
+    crewAs("admin").projects.dashboard({ from: "2026-05-01", to: "2026-04-01" }),
+    400,
+    "validation_failed",
   );
-  assert.equal(res.status, 400);
-  assert.equal(res.data.error.code, "validation_failed");
-  assert.ok(res.data.error.details.to);
+  assert.ok(error.details?.to);
 });
 
 Deno.test("an unknown candidate's earnings and assignments are 404, like its detail", async () => {
-  for (const path of ["", "/earnings", "/assignments"]) {
-    const res = await invoke<{ error: { code: string } }>("admin", `candidates/${someId}${path}`);
-    assert.equal(res.status, 404, path);
-    assert.equal(res.data.error.code, "not_found");
+  const candidates = crewAs("admin").candidates;
+  for (
+    const call of [
+      () => candidates.getById(someId),
+      () => candidates.earnings(someId),
+      () => candidates.assignments.list(someId),
+    ]
+  ) {
+    await failsWith(call(), 404, "not_found");
   }
 });
 
 Deno.test("payments summary answers with the whole months it covers", async () => {
-  const res = await invoke<{ from: string; to: string; months: { month: string }[] }>(
-    "finance",
-    "payments/summary?from=2025-03-17&to=2025-06-02",
-  );
+  const res = await routesAs("finance").payments("get", "/payments/summary")({
+    query: { from: "2025-03-17", to: "2025-06-02" },
+  });
   assert.equal(res.status, 200);
   assert.equal(res.data.from, "2025-03-01");
   assert.equal(res.data.to, "2025-06-30");
@@ -87,46 +94,40 @@ Deno.test("payments summary answers with the whole months it covers", async () =
 
 Deno.test("NUL bytes and unpaired surrogates are 400 naming the field; nothing is written", async () => {
   const title = `edges ${crypto.randomUUID()}`;
+  const projects = crewAs("admin").projects;
   for (
-    const [path, method, body] of [
-      ["projects", "POST", {
-        title: `${title}\u0000x`,
-        start_date: "2030-01-01",
-        end_date: "2030-01-02",
-      }],
-      ["projects", "POST", {
-        title,
-        venue: "Hall \ud800",
-        start_date: "2030-01-01",
-        end_date: "2030-01-02",
-      }],
-      ["projects/batch", "POST", {
-        items: [{
-          op: "create",
-          data: { title: "\udc00", start_date: "2030-01-01", end_date: "2030-01-02" },
-        }],
-      }],
-    ] as const
+    const call of [
+      () =>
+        projects.create({
+          title: `${title}\u0000x`,
+          start_date: "2030-01-01",
+          end_date: "2030-01-02",
+        }),
+      () =>
+        projects.create({
+          title,
+          venue: "Hall \ud800",
+          start_date: "2030-01-01",
+          end_date: "2030-01-02",
+        }),
+      () =>
+        projects.batch({
+          items: [{
+            op: "create",
+            data: { title: "\udc00", start_date: "2030-01-01", end_date: "2030-01-02" },
+          }],
+        }),
+    ]
   ) {
-    const res = await invoke<{ error: { code: string; details: Record<string, string> } }>(
-      "admin",
-      path,
-      { method, body },
-    );
-    assert.equal(res.status, 400, JSON.stringify(res.data));
-    assert.equal(res.data.error.code, "validation_failed");
-    const fields = Object.keys(res.data.error.details);
+    const error = await failsWith(call(), 400, "validation_failed");
+    const fields = Object.keys(error.details ?? {});
     assert.ok(
       fields.some((f) => ["title", "venue", "items.0.data.title"].includes(f)),
       `fields ${fields}`,
     );
   }
-  const query = await invoke<{ error: { details: Record<string, string> } }>(
-    "admin",
-    "projects?q=%00",
-  );
-  assert.equal(query.status, 400);
-  assert.ok(query.data.error.details.q);
+  const query = await failsWith(projects.list({ q: "\u0000" }), 400);
+  assert.ok(query.details?.q);
   const [{ n }] =
     await db()`select count(*)::int as n from public.projects where title like ${`${title}%`}`;
   assert.equal(n, 0);

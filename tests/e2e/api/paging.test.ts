@@ -8,33 +8,35 @@
  * through the API.
  */
 import assert from "node:assert/strict";
-import { closeDb, db, invoke } from "../../helpers/client.ts";
+import { closeDb, db, routesAs } from "../../helpers/client.ts";
 import { freshIcs, makeCandidate, makeUser, type TestUser } from "../candidates/fixtures.ts";
 
-type Row = { id: string; candidate_id?: string };
-type Page = { data: Row[]; next_cursor: string | null };
-type Who = "admin" | "finance" | { token: string };
+type Page<R> = { data: R[]; next_cursor: string | null };
+/**
+ * One page of a list through the typed route (`routesAs`, so each page's status is checked):
+ * its `limit` and the `cursor` to start from.
+ */
+type FetchPage<R> = (
+  limit: number,
+  cursor: string | undefined,
+) => Promise<{ status: number; data: Page<R> }>;
 
 /** Follows `next_cursor` to the end; `between(n)` runs after page n (1-based). */
-async function pageAll(
-  user: Who,
-  path: string,
+async function pageAll<R extends { id: string }>(
+  what: string,
+  fetchPage: FetchPage<R>,
   limit: number | ((page: number) => number),
   between?: (page: number) => Promise<void>,
-  idOf: (row: Row) => string = (r) => r.id,
+  idOf: (row: R) => string = (r) => r.id,
 ): Promise<string[]> {
   const ids: string[] = [];
-  let cursor: string | null = null;
+  let cursor: string | undefined;
   for (let page = 1; page < 2000; page++) {
-    const sep = path.includes("?") ? "&" : "?";
     const size = typeof limit === "number" ? limit : limit(page);
-    const res: { status: number; data: Page } = await invoke<Page>(
-      user,
-      `${path}${sep}limit=${size}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-    );
-    assert.equal(res.status, 200, `${path} page ${page}: ${JSON.stringify(res.data)}`);
+    const res = await fetchPage(size, cursor);
+    assert.equal(res.status, 200, `${what} page ${page}: ${JSON.stringify(res.data)}`);
     ids.push(...res.data.data.map(idOf));
-    cursor = res.data.next_cursor;
+    cursor = res.data.next_cursor ?? undefined;
     if (!cursor) return ids;
     await between?.(page);
   }
@@ -72,9 +74,16 @@ Deno.test("projects: every sort and order, with ties, page exactly", async () =>
            'planning'
       from generate_series(1, 12) i
     returning id`;
-  for (const sort of ["start_date", "created_at", "title"]) {
-    for (const order of ["asc", "desc"]) {
-      const paged = await pageAll(manager, `projects?sort=${sort}&order=${order}`, 4);
+  for (const sort of ["start_date", "created_at", "title"] as const) {
+    for (const order of ["asc", "desc"] as const) {
+      const paged = await pageAll(
+        `projects?sort=${sort}&order=${order}`,
+        (limit, cursor) =>
+          routesAs(manager).projects("get", "/projects")({
+            query: { sort, order, limit, cursor },
+          }),
+        4,
+      );
       assertExact(paged, [...tied, ...ids(others)], `projects by ${sort} ${order}`);
       assert.equal(paged.length, tied.length + others.length, "nothing else");
     }
@@ -84,14 +93,21 @@ Deno.test("projects: every sort and order, with ties, page exactly", async () =>
 Deno.test("projects: rows created between pages neither repeat nor hide the others", async () => {
   const manager = await makeUser("manager", tag);
   const before = await tiedProjects(manager.id, 20);
-  const paged = await pageAll(manager, "projects?sort=created_at&order=desc", 3, async (n) => {
-    if (n > 2) return;
-    const res = await invoke(manager, "projects", {
-      method: "POST",
-      body: { title: `${tag} new ${n}`, start_date: "2031-01-01", end_date: "2031-01-02" },
-    });
-    assert.equal(res.status, 201);
-  });
+  const paged = await pageAll(
+    "projects?sort=created_at&order=desc",
+    (limit, cursor) =>
+      routesAs(manager).projects("get", "/projects")({
+        query: { sort: "created_at", order: "desc", limit, cursor },
+      }),
+    3,
+    async (n) => {
+      if (n > 2) return;
+      const res = await routesAs(manager).projects("post", "/projects")({
+        body: { title: `${tag} new ${n}`, start_date: "2031-01-01", end_date: "2031-01-02" },
+      });
+      assert.equal(res.status, 201);
+    },
+  );
   assertExact(paged, before, "projects while creating");
 });
 
@@ -103,8 +119,7 @@ Deno.test("candidates: newest first and by relevance, with ties, page exactly", 
     (b) => String.fromCharCode(97 + (b % 26)),
   ).join("");
   // One import is one statement: 30 rows with one created_at (and it drops cached lists).
-  const imported = await invoke("admin", "candidates/import", {
-    method: "POST",
+  const imported = await routesAs("admin").candidates("post", "/candidates/import")({
     body: { rows: ics.map((ic_number) => ({ full_name: name, ic_number })) },
   });
   assert.equal(imported.status, 200, JSON.stringify(imported.data));
@@ -112,11 +127,21 @@ Deno.test("candidates: newest first and by relevance, with ties, page exactly", 
   assert.equal(tied.length, 30);
   const all = ids(await db()`select id from public.candidates`);
   // Small pages through the newest (the tie), then big ones to the end.
-  const paged = await pageAll("admin", "candidates", (n) => n <= 6 ? 7 : 200);
+  const paged = await pageAll(
+    "candidates",
+    (limit, cursor) =>
+      routesAs("admin").candidates("get", "/candidates")({ query: { limit, cursor } }),
+    (n) => n <= 6 ? 7 : 200,
+  );
   assertExact(paged, all, "candidates, newest first");
   assert.equal(paged.length, all.length);
   // Relevance: identical names, identical similarity; the id breaks the tie.
-  const byName = await pageAll("finance", `candidates?q=${encodeURIComponent(name)}`, 4);
+  const byName = await pageAll(
+    `candidates?q=${name}`,
+    (limit, cursor) =>
+      routesAs("finance").candidates("get", "/candidates")({ query: { q: name, limit, cursor } }),
+    4,
+  );
   const matching = ids(
     await db()`
     select id from public.candidates
@@ -150,14 +175,21 @@ Deno.test("claims: newest first, with ties and creates between pages, for admin 
     select id from public.expense_claims where project_id = ${pair.project_id}`,
   );
   for (const user of ["admin", "finance"] as const) {
-    const paged = await pageAll(user, `claims?project_id=${pair.project_id}`, 7, async (n) => {
-      if (n !== 2) return;
-      const res = await invoke("admin", "claims", {
-        method: "POST",
-        body: { ...pair, category: "transport", amount: "5.00" },
-      });
-      assert.equal(res.status, 201, JSON.stringify(res.data));
-    });
+    const paged = await pageAll(
+      `claims?project_id=${pair.project_id}`,
+      (limit, cursor) =>
+        routesAs(user).claims("get", "/claims")({
+          query: { project_id: pair.project_id, limit, cursor },
+        }),
+      7,
+      async (n) => {
+        if (n !== 2) return;
+        const res = await routesAs("admin").claims("post", "/claims")({
+          body: { ...pair, category: "transport", amount: "5.00" },
+        });
+        assert.equal(res.status, 201, JSON.stringify(res.data));
+      },
+    );
     assertExact(paged, before, `claims as ${user}`);
   }
 });
@@ -175,9 +207,20 @@ Deno.test("payments: one date for many rows pages exactly; crew see exactly thei
     await db()`
     select id from public.payments where candidate_id = ${pair.candidate_id}`,
   );
-  const paged = await pageAll("finance", `payments?project_id=${pair.project_id}`, 6);
+  const paged = await pageAll(
+    `payments?project_id=${pair.project_id}`,
+    (limit, cursor) =>
+      routesAs("finance").payments("get", "/payments")({
+        query: { project_id: pair.project_id, limit, cursor },
+      }),
+    6,
+  );
   assertExact(paged, expected, "a project's payments");
-  const crewPaged = await pageAll(crew, "payments", 5);
+  const crewPaged = await pageAll(
+    "payments as crew",
+    (limit, cursor) => routesAs(crew).payments("get", "/payments")({ query: { limit, cursor } }),
+    5,
+  );
   assertExact(crewPaged, expected, "crew's own payments");
   assert.equal(crewPaged.length, expected.length, "nothing of anybody else");
 });
@@ -193,7 +236,15 @@ Deno.test("a candidate's assignments (one start date for all) and a project's st
     await db()`
     select id from public.project_staff where candidate_id = ${candidate.id}`,
   );
-  const paged = await pageAll("admin", `candidates/${candidate.id}/assignments`, 4);
+  const paged = await pageAll(
+    `candidates/${candidate.id}/assignments`,
+    (limit, cursor) =>
+      routesAs("admin").candidates("get", "/candidates/{id}/assignments")({
+        path: { id: candidate.id },
+        query: { limit, cursor },
+      }),
+    4,
+  );
   assertExact(paged, expected, "assignments");
   assert.equal(paged.length, expected.length);
 
@@ -204,11 +255,15 @@ Deno.test("a candidate's assignments (one start date for all) and a project's st
     select candidate_id from public.project_staff where project_id = ${big.project_id}`)
     .map((r) => String(r.candidate_id));
   const pagedStaff = await pageAll(
-    "admin",
     `projects/${big.project_id}/staff`,
+    (limit, cursor) =>
+      routesAs("admin").projects("get", "/projects/{id}/staff")({
+        path: { id: big.project_id },
+        query: { limit, cursor },
+      }),
     5,
     undefined,
-    (r) => r.candidate_id!,
+    (r) => r.candidate_id,
   );
   assertExact(pagedStaff, staff, "a project's staff");
 });

@@ -5,22 +5,29 @@
  * caller's load is in flight when the others arrive, and none of them may get its 404.
  */
 import assert from "node:assert/strict";
-import { closeDb, db, DEMO, invoke, tokenFor } from "../../helpers/client.ts";
+import { CrewApiError } from "../../../client/index.ts";
+import { closeDb, type CrewRoutes, db, DEMO, routesAs, tokenFor } from "../../helpers/client.ts";
 import { makeCandidate } from "../candidates/fixtures.ts";
 
 const ROUNDS = 12;
 
-/** Fires denied and allowed reads of `path` together; asserts each got its own answer. */
-async function race(path: string, denied: string, allowed: string[]): Promise<void> {
+/** A read of one detail route through a caller's typed routes. */
+type Read = (routes: CrewRoutes) => Promise<{ status: number; headers: Headers }>;
+
+/**
+ * Fires denied and allowed reads together; asserts each got its own answer. A wrong 404 says its
+ * request id (find it in the logs), not its x-cache: the typed client keeps no error's headers.
+ */
+async function race(path: string, read: Read, denied: string, allowed: string[]): Promise<void> {
   const plan = [denied, ...allowed.flatMap((token) => [token, denied])];
-  const results = await Promise.all(plan.map((token) => invoke({ token }, path)));
+  const results = await Promise.allSettled(plan.map((token) => read(routesAs({ token }))));
   results.forEach((res, i) => {
     const expected = plan[i] === denied ? 404 : 200;
-    assert.equal(
-      res.status,
-      expected,
-      `${path} request ${i}: ${res.status} (x-cache ${res.headers.get("x-cache")})`,
-    );
+    if (res.status === "rejected" && !(res.reason instanceof CrewApiError)) throw res.reason;
+    const [status, seen] = res.status === "fulfilled"
+      ? [res.value.status, `x-cache ${res.value.headers.get("x-cache")}`]
+      : [res.reason.status, `${res.reason.code}, request ${res.reason.requestId}`];
+    assert.equal(status, expected, `${path} request ${i}: ${status} (${seen})`);
   });
 }
 
@@ -47,7 +54,12 @@ async function freshProject(): Promise<{ project: string; candidate: string }> {
 Deno.test("GET /projects/{id}: another manager's 404 never reaches admin or finance", async () => {
   for (let i = 0; i < ROUNDS; i++) {
     const { project } = await freshProject();
-    await race(`projects/${project}`, tokens.manager2, [tokens.admin, tokens.finance]);
+    await race(
+      `projects/${project}`,
+      (routes) => routes.projects("get", "/projects/{id}")({ path: { id: project } }),
+      tokens.manager2,
+      [tokens.admin, tokens.finance],
+    );
   }
 });
 
@@ -57,7 +69,12 @@ Deno.test("GET /payments/{id}: another manager's 404 never reaches admin or fina
     const [p] = await db()`
       insert into public.payments (project_id, candidate_id, amount, payment_date)
       values (${project}, ${candidate}, 10, current_date) returning id`;
-    await race(`payments/${p.id}`, tokens.manager2, [tokens.admin, tokens.finance]);
+    await race(
+      `payments/${p.id}`,
+      (routes) => routes.payments("get", "/payments/{id}")({ path: { id: p.id } }),
+      tokens.manager2,
+      [tokens.admin, tokens.finance],
+    );
   }
 });
 
@@ -67,14 +84,24 @@ Deno.test("GET /claims/{id}: another manager's 404 never reaches admin or financ
     const [c] = await db()`
       insert into public.expense_claims (project_id, candidate_id, category, amount)
       values (${project}, ${candidate}, 'meals', 9.90) returning id`;
-    await race(`claims/${c.id}`, tokens.manager2, [tokens.admin, tokens.finance]);
+    await race(
+      `claims/${c.id}`,
+      (routes) => routes.claims("get", "/claims/{id}")({ path: { id: c.id } }),
+      tokens.manager2,
+      [tokens.admin, tokens.finance],
+    );
   }
 });
 
 Deno.test("GET /candidates/{id}: another crew member's 404 never reaches admin or finance", async () => {
   for (let i = 0; i < ROUNDS; i++) {
     const c = await makeCandidate("Single Flight Candidate");
-    await race(`candidates/${c.id}`, tokens.crew2, [tokens.admin, tokens.finance]);
+    await race(
+      `candidates/${c.id}`,
+      (routes) => routes.candidates("get", "/candidates/{id}")({ path: { id: c.id } }),
+      tokens.crew2,
+      [tokens.admin, tokens.finance],
+    );
   }
 });
 

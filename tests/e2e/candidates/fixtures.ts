@@ -5,7 +5,8 @@
  * Also what the candidates test's steps share: callers by token, the error-shape assertion, counts.
  */
 import assert from "node:assert/strict";
-import { db, tokenAs } from "../../helpers/client.ts";
+import type { CrewApiError } from "../../../client/index.ts";
+import { db, failsWith, tokenAs } from "../../helpers/client.ts";
 
 export interface TestUser {
   id: string;
@@ -131,7 +132,21 @@ export type Body = Record<string, any>;
 /** A caller by token: the world's users are fresh, not the seed's demo users. */
 export const as = (token: string) => ({ token });
 
-/** Asserts the error shape: status, code and a message. */
+/**
+ * Awaits a typed call that must fail with the error shape: status, code and a message; returns
+ * the `CrewApiError` (its `details`, and `errorText` for "does not leak" checks).
+ */
+export async function refused(
+  call: Promise<unknown>,
+  status: number,
+  code: string,
+): Promise<CrewApiError> {
+  const error = await failsWith(call, status, code);
+  assert.equal(typeof error.message, "string");
+  return error;
+}
+
+/** Asserts the error shape of a raw `invoke` answer: status, code and a message. */
 export function assertError(res: { status: number; data: Body }, status: number, code: string) {
   assert.equal(res.status, status, JSON.stringify(res.data));
   assert.equal(res.data.error?.code, code, JSON.stringify(res.data));

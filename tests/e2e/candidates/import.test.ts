@@ -3,11 +3,16 @@
  * per-row errors, database unchanged), duplicate ICs within a file, and a full 5000-row file.
  */
 import assert from "node:assert/strict";
-import { closeDb, db, invoke } from "../../helpers/client.ts";
+import { closeDb, crewAs, db, failsWith, invoke, routesAs } from "../../helpers/client.ts";
+import type { CandidateImport } from "../../../client/index.ts";
 import { dashed, freshIcs, makeCandidate, makeUser } from "./fixtures.ts";
 
 // deno-lint-ignore no-explicit-any
 type Body = Record<string, any>;
+
+/** POST /candidates/import as `who`, with the answer's status. */
+const importAs = (who: Parameters<typeof routesAs>[0], body: CandidateImport) =>
+  routesAs(who).candidates("post", "/candidates/import")({ body });
 
 async function countTagged(tag: string): Promise<number> {
   const [row] = await db()`
@@ -26,15 +31,12 @@ Deno.test({
       const existing = await makeCandidate(`Old Name ${tag}`, null, { skills: ["keep"] });
       await db()`update public.candidates set phone = '0111111111' where id = ${existing.id}`;
       const [a, b] = await freshIcs(2);
-      const res = await invoke<Body>("admin", "candidates/import", {
-        method: "POST",
-        body: {
-          rows: [
-            { full_name: `New A ${tag}`, ic_number: dashed(a), skills: ["audio"] },
-            { full_name: `New B ${tag}`, ic_number: b },
-            { full_name: `Renamed ${tag}`, ic_number: dashed(existing.ic), status: "inactive" },
-          ],
-        },
+      const res = await importAs("admin", {
+        rows: [
+          { full_name: `New A ${tag}`, ic_number: dashed(a), skills: ["audio"] },
+          { full_name: `New B ${tag}`, ic_number: b },
+          { full_name: `Renamed ${tag}`, ic_number: dashed(existing.ic), status: "inactive" },
+        ],
       });
       assert.equal(res.status, 200, JSON.stringify(res.data));
       assert.deepEqual(res.data, { inserted: 2, updated: 1 });
@@ -48,14 +50,15 @@ Deno.test({
         await db()`select count(*)::int as n from public.candidates where ic_number = ${a}`;
       assert.equal(n.n, 1);
       // The record cache was invalidated: a read shows the import's values.
-      const read = await invoke<Body>("admin", `candidates/${existing.id}`);
-      assert.equal(read.data.full_name, `Renamed ${tag}`);
+      const read = await crewAs("admin").candidates.getById(existing.id);
+      assert.equal(read.full_name, `Renamed ${tag}`);
     });
 
     await t.step("one bad row → 422 with per-row errors, nothing written", async () => {
       const bad = `bad${tag}`;
       const ics = await freshIcs(4);
       const before = await countTagged(bad);
+      // Raw: rows the types forbid (an unknown field, a string instead of an object).
       const res = await invoke<Body>("admin", "candidates/import", {
         method: "POST",
         body: {
@@ -86,24 +89,19 @@ Deno.test({
     await t.step("roles: admin and manager only; empty or oversized files are 400", async () => {
       const manager = await makeUser("manager", tag);
       const [ic] = await freshIcs(1);
-      const ok = await invoke<Body>({ token: manager.token }, "candidates/import", {
-        method: "POST",
-        body: { rows: [{ full_name: `Mgr ${tag}`, ic_number: ic }] },
+      const ok = await importAs({ token: manager.token }, {
+        rows: [{ full_name: `Mgr ${tag}`, ic_number: ic }],
       });
       assert.equal(ok.status, 200, JSON.stringify(ok.data));
       const crew = await makeUser("crew", tag);
       for (const who of ["finance", { token: crew.token }] as const) {
-        const res = await invoke<Body>(who, "candidates/import", {
-          method: "POST",
-          body: { rows: [{ full_name: `No ${tag}`, ic_number: ic }] },
-        });
-        assert.equal(res.status, 403);
+        await failsWith(
+          crewAs(who).candidates.import({ rows: [{ full_name: `No ${tag}`, ic_number: ic }] }),
+          403,
+        );
       }
-      const empty = await invoke<Body>("admin", "candidates/import", {
-        method: "POST",
-        body: { rows: [] },
-      });
-      assert.equal(empty.status, 400);
+      await failsWith(crewAs("admin").candidates.import({ rows: [] }), 400);
+      // Raw: rows without the required fields (the types forbid `{}`).
       const tooMany = await invoke<Body>("admin", "candidates/import", {
         method: "POST",
         body: { rows: Array.from({ length: 5001 }, () => ({})) },
@@ -120,19 +118,13 @@ Deno.test({
         phone: "0123456789",
         skills: ["general"],
       }));
-      const res = await invoke<Body>("admin", "candidates/import", {
-        method: "POST",
-        body: { rows },
-      });
+      const res = await importAs("admin", { rows });
       assert.equal(res.status, 200, JSON.stringify(res.data).slice(0, 500));
       assert.deepEqual(res.data, { inserted: 5000, updated: 0 });
       assert.equal(await countTagged(big), 5000);
       // The same file again updates every row and inserts none.
-      const again = await invoke<Body>("admin", "candidates/import", {
-        method: "POST",
-        body: { rows },
-      });
-      assert.deepEqual(again.data, { inserted: 0, updated: 5000 });
+      const again = await crewAs("admin").candidates.import({ rows });
+      assert.deepEqual(again, { inserted: 0, updated: 5000 });
       assert.equal(await countTagged(big), 5000);
     });
 

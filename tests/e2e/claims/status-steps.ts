@@ -4,7 +4,8 @@
  * only: the test runs them in its order on one world.
  */
 import assert from "node:assert/strict";
-import { db, DEMO, invoke } from "../../helpers/client.ts";
+import { CrewApiError } from "../../../client/index.ts";
+import { crewAs, db, DEMO, failsWith, invoke, routesAs } from "../../helpers/client.ts";
 import { insertClaim } from "../candidates/fixtures.ts";
 import { as, assertError, type Body, type ClaimsRun, statusOf } from "./fixtures.ts";
 
@@ -13,81 +14,61 @@ import { as, assertError, type Body, type ClaimsRun, statusOf } from "./fixtures
  */
 export async function submitApprovePay(run: ClaimsRun): Promise<void> {
   const { w, crew, draftId } = run;
-  const submitted = await invoke<Body>(crew, `claims/${draftId}/submit`, { method: "POST" });
+  const claims = crewAs(crew).claims;
+  const submitted = await routesAs(crew).claims("post", "/claims/{id}/submit")({
+    path: { id: draftId },
+  });
   assert.equal(submitted.status, 200, JSON.stringify(submitted.data));
   assert.equal(submitted.data.status, "submitted");
   assert.ok(submitted.data.submitted_at);
 
-  assertError(
-    await invoke<Body>(crew, `claims/${draftId}`, {
-      method: "PATCH",
-      body: { amount: "50.00" },
-    }),
-    409,
-    "invalid_transition",
-  );
+  await failsWith(claims.update(draftId, { amount: "50.00" }), 409, "invalid_transition");
   const [row] = await db()`select amount::text from public.expense_claims where id = ${draftId}`;
   assert.equal(row.amount, "40.00");
-  assertError(
-    await invoke<Body>(crew, `claims/${draftId}/submit`, { method: "POST" }),
-    409,
-    "invalid_transition",
-  );
-  assertError(
-    await invoke<Body>(crew, `claims/${draftId}/approve`, { method: "POST" }),
-    403,
-    "forbidden",
-  );
-  assertError(
-    await invoke<Body>(as(w.manager.token), `claims/${draftId}/approve`, { method: "POST" }),
-    403,
-    "forbidden",
-  );
-  assertError(
-    await invoke<Body>("finance", `claims/${draftId}/pay`, { method: "POST" }),
-    409,
-    "invalid_transition",
-  );
+  await failsWith(claims.submit(draftId), 409, "invalid_transition");
+  await failsWith(claims.approve(draftId), 403, "forbidden");
+  await failsWith(crewAs(as(w.manager.token)).claims.approve(draftId), 403, "forbidden");
+  await failsWith(crewAs("finance").claims.pay(draftId), 409, "invalid_transition");
   assert.equal(await statusOf(draftId), "submitted");
 
-  const approved = await invoke<Body>("finance", `claims/${draftId}/approve`, {
-    method: "POST",
+  const approved = await routesAs("finance").claims("post", "/claims/{id}/approve")({
+    path: { id: draftId },
   });
   assert.equal(approved.status, 200);
   assert.equal(approved.data.status, "approved");
   assert.equal(approved.data.decided_by, DEMO.finance);
-  const seen = await invoke<Body>(as(w.manager.token), `claims/${draftId}`);
-  assert.equal(seen.data.status, "approved");
+  const seen = await crewAs(as(w.manager.token)).claims.getById(draftId);
+  assert.equal(seen.status, "approved");
 
-  const paid = await invoke<Body>("admin", `claims/${draftId}/pay`, { method: "POST" });
+  const paid = await routesAs("admin").claims("post", "/claims/{id}/pay")({
+    path: { id: draftId },
+  });
   assert.equal(paid.status, 200);
   assert.equal(paid.data.status, "paid");
   assert.ok(paid.data.paid_at);
-  assertError(
-    await invoke<Body>("admin", `claims/${draftId}/pay`, { method: "POST" }),
-    409,
-    "invalid_transition",
-  );
-  assertError(
-    await invoke<Body>("admin", `claims/${crypto.randomUUID()}/approve`, { method: "POST" }),
-    404,
-    "not_found",
-  );
+  await failsWith(crewAs("admin").claims.pay(draftId), 409, "invalid_transition");
+  await failsWith(crewAs("admin").claims.approve(crypto.randomUUID()), 404, "not_found");
 }
 
 /** Rejects a submitted claim of crew2's made for this step. */
 export async function rejectNeedsReason(run: ClaimsRun): Promise<void> {
   const { w } = run;
   const id = await insertClaim(w.projectId, w.crew2.candidateId, "submitted");
-  for (const body of [{}, { reason: "   " }, { reason: 5 }]) {
+  // Raw: bodies the types forbid (no reason, a number for a reason, no body at all).
+  for (const body of [{}, { reason: 5 }]) {
     const res = await invoke<Body>("finance", `claims/${id}/reject`, { method: "POST", body });
     assertError(res, 400, "validation_failed");
   }
+  await failsWith(
+    crewAs("finance").claims.reject(id, { reason: "   " }),
+    400,
+    "validation_failed",
+  );
   const noBody = await invoke<Body>("finance", `claims/${id}/reject`, { method: "POST" });
   assert.equal(noBody.status, 400, JSON.stringify(noBody.data));
   assert.equal(await statusOf(id), "submitted");
-  const res = await invoke<Body>("finance", `claims/${id}/reject`, {
-    method: "POST",
+  const res = await routesAs("finance").claims("post", "/claims/{id}/reject")({
+    path: { id },
     body: { reason: "No receipt" },
   });
   assert.equal(res.status, 200);
@@ -99,18 +80,26 @@ export async function rejectNeedsReason(run: ClaimsRun): Promise<void> {
 export async function concurrentApprovals(run: ClaimsRun): Promise<void> {
   const { w } = run;
   const id = await insertClaim(w.projectId, w.crew.candidateId, "submitted");
-  const results = await Promise.all(
+  const results = await Promise.allSettled(
     Array.from(
       { length: 20 },
       (_, i) =>
-        invoke<Body>(i % 2 ? "finance" : "admin", `claims/${id}/approve`, { method: "POST" }),
+        routesAs(i % 2 ? "finance" : "admin").claims("post", "/claims/{id}/approve")({
+          path: { id },
+        }),
     ),
   );
-  const statuses = results.map((r) => r.status).sort();
+  const refusals = results.flatMap((r) => r.status === "rejected" ? [r.reason] : []);
+  for (const e of refusals) if (!(e instanceof CrewApiError)) throw e;
+  const errors = refusals.filter((e) => e instanceof CrewApiError);
+  const statuses = [
+    ...results.flatMap((r) => r.status === "fulfilled" ? [r.value.status] : []),
+    ...errors.map((e) => e.status),
+  ].sort();
   assert.equal(statuses.filter((s) => s === 200).length, 1, JSON.stringify(statuses));
   assert.equal(statuses.filter((s) => s === 409).length, 19, JSON.stringify(statuses));
-  for (const r of results.filter((r) => r.status === 409)) {
-    assert.equal(r.data.error.code, "invalid_transition");
+  for (const e of errors.filter((e) => e.status === 409)) {
+    assert.equal(e.code, "invalid_transition");
   }
   assert.equal(await statusOf(id), "approved");
   const [log] = await db()`

@@ -4,14 +4,13 @@
  * order on one world.
  */
 import assert from "node:assert/strict";
-import { db, invoke } from "../../helpers/client.ts";
+import { crewAs, db, failsWith, invoke, routesAs } from "../../helpers/client.ts";
 import { as, assertError, type Body, claimCount, type ClaimsRun } from "./fixtures.ts";
 
 /** Creates the draft the later steps move along; sets `run.draftId`. */
 export async function createOwnDraft(run: ClaimsRun): Promise<void> {
   const { w, crew } = run;
-  const res = await invoke<Body>(crew, "claims", {
-    method: "POST",
+  const res = await routesAs(crew).claims("post", "/claims")({
     body: { project_id: w.projectId, category: "meals", amount: "35.90", description: "Lunch" },
   });
   assert.equal(res.status, 201, JSON.stringify(res.data));
@@ -31,16 +30,21 @@ export async function createOwnDraft(run: ClaimsRun): Promise<void> {
  */
 export async function createRefused(run: ClaimsRun): Promise<void> {
   const { w, crew } = run;
+  const claims = crewAs(crew).claims;
   const before = await claimCount(w.crew.candidateId);
-  const base = { project_id: w.projectId, category: "meals" };
-  for (const amount of [35.9, "1.005", "0", "-5", "abc"]) {
-    const res = await invoke<Body>(crew, "claims", {
-      method: "POST",
-      body: { ...base, amount },
-    });
-    assertError(res, 400, "validation_failed");
-    assert.ok(res.data.error.details.amount);
+  const base = { project_id: w.projectId, category: "meals" } as const;
+  // Raw: money as a number (the types want a string).
+  const asNumber = await invoke<Body>(crew, "claims", {
+    method: "POST",
+    body: { ...base, amount: 35.9 },
+  });
+  assertError(asNumber, 400, "validation_failed");
+  assert.ok(asNumber.data.error.details.amount);
+  for (const amount of ["1.005", "0", "-5", "abc"]) {
+    const error = await failsWith(claims.create({ ...base, amount }), 400, "validation_failed");
+    assert.ok(error.details?.amount);
   }
+  // Raw: a field ClaimCreate does not have, a category outside its enum.
   assertError(
     await invoke<Body>(crew, "claims", {
       method: "POST",
@@ -58,46 +62,37 @@ export async function createRefused(run: ClaimsRun): Promise<void> {
     "validation_failed",
   );
   // Not assigned to project 2.
-  assertError(
-    await invoke<Body>(crew, "claims", {
-      method: "POST",
-      body: { ...base, project_id: w.project2Id, amount: "5.00" },
-    }),
+  await failsWith(
+    claims.create({ ...base, project_id: w.project2Id, amount: "5.00" }),
     422,
     "unprocessable",
   );
   // Crew may not claim for someone else.
-  assertError(
-    await invoke<Body>(crew, "claims", {
-      method: "POST",
-      body: { ...base, amount: "5.00", candidate_id: w.crew2.candidateId },
-    }),
+  await failsWith(
+    claims.create({ ...base, amount: "5.00", candidate_id: w.crew2.candidateId }),
     403,
     "forbidden",
   );
   // Managers do not create claims.
-  assertError(
-    await invoke<Body>(as(w.manager.token), "claims", {
-      method: "POST",
-      body: { ...base, amount: "5.00", candidate_id: w.crew.candidateId },
+  await failsWith(
+    crewAs(as(w.manager.token)).claims.create({
+      ...base,
+      amount: "5.00",
+      candidate_id: w.crew.candidateId,
     }),
     403,
     "forbidden",
   );
   // Staff must name the candidate.
-  assertError(
-    await invoke<Body>("admin", "claims", {
-      method: "POST",
-      body: { ...base, amount: "5.00" },
-    }),
+  await failsWith(
+    crewAs("admin").claims.create({ ...base, amount: "5.00" }),
     400,
     "validation_failed",
   );
   assert.equal(await claimCount(w.crew.candidateId), before);
   assert.equal(await claimCount(w.crew2.candidateId), 0);
 
-  const byFinance = await invoke<Body>("finance", "claims", {
-    method: "POST",
+  const byFinance = await routesAs("finance").claims("post", "/claims")({
     body: {
       ...base,
       project_id: w.project2Id,
@@ -112,38 +107,29 @@ export async function createRefused(run: ClaimsRun): Promise<void> {
 /** Edits the draft to 40.00, the amount the pay and summary steps expect. */
 export async function editDraft(run: ClaimsRun): Promise<void> {
   const { crew, crew2, draftId } = run;
-  const res = await invoke<Body>(crew, `claims/${draftId}`, {
-    method: "PATCH",
+  const res = await routesAs(crew).claims("patch", "/claims/{id}")({
+    path: { id: draftId },
     body: { amount: "40.00", description: "Lunch and parking" },
   });
   assert.equal(res.status, 200, JSON.stringify(res.data));
   assert.equal(res.data.amount, "40.00");
-  const read = await invoke<Body>("admin", `claims/${draftId}`);
-  assert.equal(read.data.amount, "40.00", "the cached entry was invalidated");
-  assertError(
-    await invoke<Body>(crew2, `claims/${draftId}`, {
-      method: "PATCH",
-      body: { amount: "1.00" },
-    }),
+  const read = await crewAs("admin").claims.getById(draftId);
+  assert.equal(read.amount, "40.00", "the cached entry was invalidated");
+  await failsWith(
+    crewAs(crew2).claims.update(draftId, { amount: "1.00" }),
     404,
     "not_found",
   );
-  assertError(
-    await invoke<Body>("finance", `claims/${draftId}`, {
-      method: "PATCH",
-      body: { amount: "1.00" },
-    }),
+  await failsWith(
+    crewAs("finance").claims.update(draftId, { amount: "1.00" }),
     403,
     "forbidden",
   );
+  // Raw: money as a number (the types want a string).
   assertError(
     await invoke<Body>(crew, `claims/${draftId}`, { method: "PATCH", body: { amount: 1 } }),
     400,
     "validation_failed",
   );
-  assertError(
-    await invoke<Body>(crew, `claims/${draftId}`, { method: "PATCH", body: {} }),
-    400,
-    "validation_failed",
-  );
+  await failsWith(crewAs(crew).claims.update(draftId, {}), 400, "validation_failed");
 }

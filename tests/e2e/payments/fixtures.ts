@@ -4,6 +4,8 @@
  * crew members linked to candidates, assignments. Admin and finance are the seed's demo ids
  * (their tokens need no rows).
  */
+import assert from "node:assert/strict";
+import type { JobAccepted, PayrollResult } from "../../../client/index.ts";
 import { db, tokenAs } from "../../helpers/client.ts";
 
 export interface World {
@@ -103,3 +105,12 @@ export async function paymentCount(candidateId: string): Promise<number> {
 
 /** A fresh client idempotency key. */
 export const newKey = () => `test-${crypto.randomUUID()}`;
+
+/** A payroll answer that must be the run's result (200), not a queued job (202). */
+export function ranPayroll(
+  res: { status: number; data: PayrollResult | JobAccepted },
+): PayrollResult {
+  assert.equal(res.status, 200, JSON.stringify(res.data));
+  assert.ok("created" in res.data, JSON.stringify(res.data));
+  return res.data;
+}

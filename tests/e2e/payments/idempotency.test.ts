@@ -3,7 +3,8 @@
  * identical requests with one key making exactly one payment and 50 identical responses.
  */
 import assert from "node:assert/strict";
-import { closeDb, db, invoke } from "../../helpers/client.ts";
+import type { PaymentCreate } from "../../../client/index.ts";
+import { closeDb, db, failsWith, routesAs } from "../../helpers/client.ts";
 import { makeWorld, newKey, paymentCount } from "./fixtures.ts";
 
 const today = new Date().toISOString().slice(0, 10);
@@ -14,18 +15,17 @@ Deno.test({
   sanitizeResources: false,
   async fn(t) {
     const w = await makeWorld();
-    const body = (amount: string) => ({
+    const body = (amount: string): PaymentCreate => ({
       project_id: w.projectId,
       candidate_id: w.crew.candidateId,
       amount,
       payment_date: today,
       method: "duitnow",
     });
-    const create = (key: string, payload: unknown, user: "finance" | "admin" = "finance") =>
-      invoke(user, "payments", {
-        method: "POST",
+    const create = (key: string, payload: PaymentCreate, user: "finance" | "admin" = "finance") =>
+      routesAs(user).payments("post", "/payments")({
         body: payload,
-        headers: { "Idempotency-Key": key },
+        header: { "idempotency-key": key },
       });
 
     await t.step("a retry returns the first response and creates nothing", async () => {
@@ -53,19 +53,16 @@ Deno.test({
       const key = newKey();
       assert.equal((await create(key, body("50.00"))).status, 201);
       const count = await paymentCount(w.crew.candidateId);
-      const reused = await create(key, body("51.00"));
-      assert.equal(reused.status, 422);
-      assert.equal((reused.data.error as { code: string }).code, "idempotency_key_reused");
+      await failsWith(create(key, body("51.00")), 422, "idempotency_key_reused");
       // Another user replaying someone's key gets the same refusal, never their response.
-      const stolen = await create(key, body("50.00"), "admin");
-      assert.equal(stolen.status, 422);
+      await failsWith(create(key, body("50.00"), "admin"), 422);
       assert.equal(await paymentCount(w.crew.candidateId), count);
     });
 
     await t.step("reserved and malformed keys are 400", async () => {
       for (const key of ["payroll:abc12345", "short", "has space in it"]) {
-        const res = await create(key, body("5.00"));
-        assert.equal(res.status, 400, key);
+        const error = await failsWith(create(key, body("5.00")), 400);
+        assert.equal(error.status, 400, key);
       }
     });
 

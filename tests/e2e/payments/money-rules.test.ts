@@ -4,11 +4,16 @@
  * bank file (refused at input naming the field, and by the database for every other door).
  */
 import assert from "node:assert/strict";
-import { closeDb, db, DEMO, invoke, tokenAs } from "../../helpers/client.ts";
-import { makeWorld, newKey, paymentCount, randomIc } from "./fixtures.ts";
+import { CrewApiError, type PaymentCreate } from "../../../client/index.ts";
+import { closeDb, crewAs, db, DEMO, failsWith, routesAs, tokenAs } from "../../helpers/client.ts";
+import { makeWorld, newKey, paymentCount, randomIc, ranPayroll } from "./fixtures.ts";
 
-// deno-lint-ignore no-explicit-any
-type Body = Record<string, any>;
+/** POST /payments as `who` with a fresh Idempotency-Key, with the answer's status. */
+const createPayment = (who: { token: string } | "admin", body: PaymentCreate) =>
+  routesAs(who).payments("post", "/payments")({
+    body,
+    header: { "idempotency-key": newKey() },
+  });
 
 Deno.test({
   name: "money rules",
@@ -28,21 +33,18 @@ Deno.test({
         await db()`update public.projects set deleted_at = now() where id = ${w.projectId}`;
         try {
           const before = await paymentCount(w.crew.candidateId);
-          const res = await invoke<{ error: { code: string; details?: { constraint?: string } } }>(
-            fin,
-            "payments",
-            {
-              method: "POST",
-              headers: { "idempotency-key": newKey() },
-              body: {
-                project_id: w.projectId,
-                candidate_id: w.crew.candidateId,
-                amount: "120.00",
-                payment_date: "2026-11-20",
-              },
-            },
+          const error = await createPayment(fin, {
+            project_id: w.projectId,
+            candidate_id: w.crew.candidateId,
+            amount: "120.00",
+            payment_date: "2026-11-20",
+          }).then((res) => res, (e: unknown) => e);
+          assert.ok(
+            error instanceof CrewApiError && [404, 422].includes(error.status),
+            error instanceof CrewApiError
+              ? `${error.status} ${error.code} ${error.message}`
+              : JSON.stringify(error),
           );
-          assert.ok([404, 422].includes(res.status), `${res.status} ${JSON.stringify(res.data)}`);
           assert.equal(await paymentCount(w.crew.candidateId), before);
         } finally {
           await db()`update public.projects set deleted_at = null where id = ${w.projectId}`;
@@ -55,31 +57,31 @@ Deno.test({
       async () => {
         const formula = ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\t=1"];
         for (const value of formula) {
-          const bank = await invoke<Body>(fin, `candidates/${w.crew.candidateId}/bank`, {
-            method: "PUT",
-            body: { bank_name: "Maybank", account_number: "5550001111", account_holder: value },
-          });
-          assert.equal(bank.status, 400, `${value}: ${JSON.stringify(bank.data)}`);
-          assert.ok(bank.data.error.details.account_holder, JSON.stringify(bank.data));
-          const named = await invoke<Body>("admin", "candidates", {
-            method: "POST",
-            body: { full_name: value, ic_number: randomIc() },
-          });
-          assert.equal(named.status, 400, `${value}: ${JSON.stringify(named.data)}`);
-          assert.ok(named.data.error.details.full_name);
-          const paid = await invoke<Body>(fin, "payments", {
-            method: "POST",
-            headers: { "idempotency-key": newKey() },
-            body: {
+          const bank = await failsWith(
+            crewAs(fin).candidates.setBank(w.crew.candidateId, {
+              bank_name: "Maybank",
+              account_number: "5550001111",
+              account_holder: value,
+            }),
+            400,
+          );
+          assert.ok(bank.details?.account_holder, `${value}: ${JSON.stringify(bank.details)}`);
+          const named = await failsWith(
+            crewAs("admin").candidates.create({ full_name: value, ic_number: randomIc() }),
+            400,
+          );
+          assert.ok(named.details?.full_name, `${value}: ${JSON.stringify(named.details)}`);
+          const paid = await failsWith(
+            createPayment(fin, {
               project_id: w.projectId,
               candidate_id: w.crew.candidateId,
               amount: "10.00",
               payment_date: "2026-11-20",
               reference: value,
-            },
-          });
-          assert.equal(paid.status, 400, `${value}: ${JSON.stringify(paid.data)}`);
-          assert.ok(paid.data.error.details.reference);
+            }),
+            400,
+          );
+          assert.ok(paid.details?.reference, `${value}: ${JSON.stringify(paid.details)}`);
         }
         await assert.rejects(
           db()`insert into public.candidate_bank_accounts
@@ -88,8 +90,8 @@ Deno.test({
           (e: { code?: string }) => e.code === "23514",
         );
         // Ordinary text still goes through.
-        const ok = await invoke<Body>(fin, `candidates/${w.crew.candidateId}/bank`, {
-          method: "PUT",
+        const ok = await routesAs(fin).candidates("put", "/candidates/{id}/bank")({
+          path: { id: w.crew.candidateId },
           body: {
             bank_name: "Maybank",
             account_number: "5550001111",
@@ -103,45 +105,40 @@ Deno.test({
     await t.step(
       "four eyes: the creator cannot approve; a changed account undoes approvals",
       async () => {
-        const created = await invoke<Body>(fin, "payments", {
-          method: "POST",
-          headers: { "idempotency-key": newKey() },
-          body: {
-            project_id: w.projectId,
-            candidate_id: w.crew.candidateId,
-            amount: "75.00",
-            payment_date: "2026-11-21",
-          },
+        const created = await createPayment(fin, {
+          project_id: w.projectId,
+          candidate_id: w.crew.candidateId,
+          amount: "75.00",
+          payment_date: "2026-11-21",
         });
         assert.equal(created.status, 201, JSON.stringify(created.data));
         const id = created.data.id;
-        const own = await invoke<Body>(fin, `payments/${id}/approve`, { method: "POST" });
-        assert.equal(own.status, 403, JSON.stringify(own.data));
-        assert.match(own.data.error.message, /someone other than the user who created it/);
-        const bulk = await invoke<Body>(fin, "payments/approve", {
-          method: "POST",
+        const own = await failsWith(crewAs(fin).payments.approve(id), 403);
+        assert.match(own.message, /someone other than the user who created it/);
+        const bulk = await routesAs(fin).payments("post", "/payments/approve")({
           body: { ids: [id] },
         });
         assert.equal(bulk.status, 200, JSON.stringify(bulk.data));
         assert.deepEqual(bulk.data.approved, []);
         assert.equal(bulk.data.errors[0].code, "forbidden");
-        const second = await invoke<Body>("admin", `payments/${id}/approve`, { method: "POST" });
+        const second = await routesAs("admin").payments("post", "/payments/{id}/approve")({
+          path: { id },
+        });
         assert.equal(second.status, 200, JSON.stringify(second.data));
         assert.equal(second.data.status, "approved");
 
         // The payee changes their account: the approval was given for the old one.
-        const bank = await invoke<Body>(
-          { token: w.crew.token },
-          `candidates/${w.crew.candidateId}/bank`,
-          {
-            method: "PUT",
-            body: {
-              bank_name: "CIMB",
-              account_number: "80001112223",
-              account_holder: "Crew Member",
-            },
+        const bank = await routesAs({ token: w.crew.token }).candidates(
+          "put",
+          "/candidates/{id}/bank",
+        )({
+          path: { id: w.crew.candidateId },
+          body: {
+            bank_name: "CIMB",
+            account_number: "80001112223",
+            account_holder: "Crew Member",
           },
-        );
+        });
         assert.equal(bank.status, 200, JSON.stringify(bank.data));
         const [row] = await db()`select status, approved_by from public.payments where id = ${id}`;
         assert.deepEqual({ ...row }, { status: "pending", approved_by: null });
@@ -164,65 +161,61 @@ Deno.test({
           period_start: "2027-02-01",
           period_end: "2027-02-12",
         };
-        const paid = await invoke<Body>(fin, "payments/payroll", {
-          method: "POST",
-          body: { ...first, payment_date: "2027-02-15" },
-        });
-        assert.equal(paid.status, 200, JSON.stringify(paid.data));
-        assert.equal(paid.data.created, 2);
+        const payroll = routesAs(fin).payments("post", "/payments/payroll");
+        const paid = ranPayroll(await payroll({ body: { ...first, payment_date: "2027-02-15" } }));
+        assert.equal(paid.created, 2);
         const before = await paymentCount(w.crew.candidateId);
-        const overlap = await invoke<Body>(fin, "payments/payroll", {
-          method: "POST",
-          body: {
+        const overlap = await failsWith(
+          crewAs(fin).payments.payroll({
             project_id: w.projectId,
             period_start: "2027-02-08",
             period_end: "2027-02-19",
             payment_date: "2027-02-22",
-          },
-        });
-        assert.equal(overlap.status, 409, JSON.stringify(overlap.data));
+          }),
+          409,
+        );
+        const overlapping = overlap.details?.paid as { paid_from: string; paid_to: string }[];
         assert.deepEqual(
-          overlap.data.error.details.paid.map((p: Body) => [p.paid_from, p.paid_to]),
+          overlapping.map((p) => [p.paid_from, p.paid_to]),
           [["2027-02-01", "2027-02-12"], ["2027-02-01", "2027-02-12"]],
         );
         assert.equal(await paymentCount(w.crew.candidateId), before, "nothing created");
-        const asJob = await invoke<Body>(fin, "payments/payroll", {
-          method: "POST",
-          body: { ...first, period_start: "2027-02-10", payment_date: "2027-02-22", async: true },
-        });
+        const asJob = await failsWith(
+          crewAs(fin).payments.payroll({
+            ...first,
+            period_start: "2027-02-10",
+            payment_date: "2027-02-22",
+            async: true,
+          }),
+          409,
+        );
         assert.equal(asJob.status, 409, "refused before it is queued");
         // The same period again is a rerun, not an overlap; the days after it are free.
-        const rerun = await invoke<Body>(fin, "payments/payroll", {
-          method: "POST",
-          body: { ...first, payment_date: "2027-02-15" },
-        });
-        assert.equal(rerun.status, 200);
-        assert.equal(rerun.data.existing, 2);
-        const next = await invoke<Body>(fin, "payments/payroll", {
-          method: "POST",
-          body: {
-            project_id: w.projectId,
-            period_start: "2027-02-15",
-            period_end: "2027-02-26",
-            payment_date: "2027-03-01",
-          },
-        });
-        assert.equal(next.status, 200, JSON.stringify(next.data));
-        assert.equal(next.data.created, 2);
+        const rerun = ranPayroll(await payroll({ body: { ...first, payment_date: "2027-02-15" } }));
+        assert.equal(rerun.existing, 2);
+        const next = ranPayroll(
+          await payroll({
+            body: {
+              project_id: w.projectId,
+              period_start: "2027-02-15",
+              period_end: "2027-02-26",
+              payment_date: "2027-03-01",
+            },
+          }),
+        );
+        assert.equal(next.created, 2);
         // A manual payment naming paid days: the database's rule, 409 too.
-        const manual = await invoke<Body>(fin, "payments", {
-          method: "POST",
-          headers: { "idempotency-key": newKey() },
-          body: {
+        await failsWith(
+          createPayment(fin, {
             project_id: w.projectId,
             candidate_id: w.crew.candidateId,
             amount: "10.00",
             payment_date: "2027-03-01",
             period_start: "2027-02-20",
             period_end: "2027-02-20",
-          },
-        });
-        assert.equal(manual.status, 409, JSON.stringify(manual.data));
+          }),
+          409,
+        );
       },
     );
 

@@ -3,16 +3,8 @@
  * count, zero amounts skipped, and idempotency (sequential and concurrent reruns).
  */
 import assert from "node:assert/strict";
-import { closeDb, db, invoke } from "../../helpers/client.ts";
-import { makeWorld, randomIc } from "./fixtures.ts";
-
-interface Line {
-  payment_id: string;
-  candidate_id: string;
-  amount: string;
-  working_days: number;
-  created: boolean;
-}
+import { closeDb, crewAs, db, failsWith, routesAs } from "../../helpers/client.ts";
+import { makeWorld, randomIc, ranPayroll } from "./fixtures.ts";
 
 Deno.test({
   name: "payments payroll",
@@ -42,8 +34,7 @@ Deno.test({
     const completed = await staff("completed", 90.5, "2025-03-14", "2025-03-20");
 
     const run = (period: { start: string; end: string }, user: "finance" | "admin" = "finance") =>
-      invoke(user, "payments/payroll", {
-        method: "POST",
+      routesAs(user).payments("post", "/payments/payroll")({
         body: {
           project_id: w.projectId,
           period_start: period.start,
@@ -60,12 +51,11 @@ Deno.test({
     let firstIds: string[] = [];
 
     await t.step("first run: one pending payment per paid assignment", async () => {
-      const res = await run(march);
-      assert.equal(res.status, 200, JSON.stringify(res.data));
-      assert.equal(res.data.created, 3);
-      assert.equal(res.data.existing, 0);
-      assert.equal(res.data.skipped_zero, 2);
-      const lines = res.data.payments as Line[];
+      const res = ranPayroll(await run(march));
+      assert.equal(res.created, 3);
+      assert.equal(res.existing, 0);
+      assert.equal(res.skipped_zero, 2);
+      const lines = res.payments;
       const byCandidate = new Map(lines.map((l) => [l.candidate_id, l]));
       assert.equal(byCandidate.get(w.crew.candidateId)?.amount, "1500.00");
       assert.equal(byCandidate.get(w.crew.candidateId)?.working_days, 10);
@@ -93,11 +83,10 @@ Deno.test({
 
     await t.step("second run creates nothing and returns the same ids", async () => {
       const before = await projectPayments();
-      const res = await run(march, "admin");
-      assert.equal(res.status, 200);
-      assert.equal(res.data.created, 0);
-      assert.equal(res.data.existing, 3);
-      const lines = res.data.payments as Line[];
+      const res = ranPayroll(await run(march, "admin"));
+      assert.equal(res.created, 0);
+      assert.equal(res.existing, 3);
+      const lines = res.payments;
       assert.deepEqual(lines.map((l) => l.payment_id).sort(), firstIds);
       assert.ok(lines.every((l) => !l.created));
       assert.equal(await projectPayments(), before);
@@ -106,11 +95,11 @@ Deno.test({
     await t.step("concurrent runs of a new period create each payment once", async () => {
       const before = await projectPayments();
       const april = { start: "2025-04-07", end: "2025-04-11" };
-      const results = await Promise.all(Array.from({ length: 6 }, () => run(april)));
-      for (const r of results) assert.equal(r.status, 200, JSON.stringify(r.data));
-      assert.equal(results.reduce((n, r) => n + (r.data.created as number), 0), 2);
+      const results = (await Promise.all(Array.from({ length: 6 }, () => run(april))))
+        .map(ranPayroll);
+      assert.equal(results.reduce((n, r) => n + r.created, 0), 2);
       const idSets = new Set(
-        results.map((r) => (r.data.payments as Line[]).map((l) => l.payment_id).sort().join()),
+        results.map((r) => r.payments.map((l) => l.payment_id).sort().join()),
       );
       assert.equal(idSets.size, 1);
       assert.equal(await projectPayments(), before + 2);
@@ -118,29 +107,26 @@ Deno.test({
 
     await t.step("bad input, unknown project, forbidden roles", async () => {
       const before = await projectPayments();
-      const reversed = await run({ start: "2025-03-16", end: "2025-03-03" });
-      assert.equal(reversed.status, 400);
-      const unknown = await invoke("finance", "payments/payroll", {
-        method: "POST",
-        body: {
+      await failsWith(run({ start: "2025-03-16", end: "2025-03-03" }), 400);
+      await failsWith(
+        crewAs("finance").payments.payroll({
           project_id: crypto.randomUUID(),
           period_start: "2025-03-01",
           period_end: "2025-03-31",
           payment_date: "2025-03-31",
-        },
-      });
-      assert.equal(unknown.status, 404);
+        }),
+        404,
+      );
       for (const token of [w.manager.token, w.crew.token]) {
-        const res = await invoke({ token }, "payments/payroll", {
-          method: "POST",
-          body: {
+        await failsWith(
+          crewAs({ token }).payments.payroll({
             project_id: w.projectId,
             period_start: "2025-05-05",
             period_end: "2025-05-09",
             payment_date: "2025-05-31",
-          },
-        });
-        assert.equal(res.status, 403);
+          }),
+          403,
+        );
       }
       assert.equal(await projectPayments(), before);
     });

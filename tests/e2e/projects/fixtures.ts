@@ -5,7 +5,8 @@
  * files share.
  */
 import assert from "node:assert/strict";
-import { db, DEMO, type DemoUser, invoke } from "../../helpers/client.ts";
+import type { Project } from "../../../client/index.ts";
+import { db, DEMO, type DemoUser, failsWith, routesAs } from "../../helpers/client.ts";
 
 export type Json = Record<string, unknown>;
 
@@ -32,11 +33,11 @@ export interface ProjectBody {
   manager_id?: string | null;
 }
 
-/** Creates a project through the API and returns its JSON (asserts 201). */
+/** Creates a project through the typed client and returns it (asserts 201). */
 export async function createProject(
   as: DemoUser,
   overrides: Partial<ProjectBody> = {},
-): Promise<Record<string, unknown> & { id: string; updated_at: string }> {
+): Promise<Project> {
   const body: ProjectBody = {
     title: title("project"),
     start_date: "2026-03-01",
@@ -47,11 +48,7 @@ export async function createProject(
     crew_needed: 10,
     ...overrides,
   };
-  const res = await invoke<Record<string, unknown> & { id: string; updated_at: string }>(
-    as,
-    "projects",
-    { method: "POST", body },
-  );
+  const res = await routesAs(as).projects("post", "/projects")({ body });
   assert.equal(res.status, 201, JSON.stringify(res.data));
   return res.data;
 }
@@ -103,7 +100,22 @@ export const staffCount = async (projectId: string) =>
   ]
     .n as number;
 
-/** Asserts the shared error shape. */
+/**
+ * Awaits a typed call that must fail with the shared error shape (`status`, `code`, a message
+ * and a request id); returns its details.
+ */
+export async function rejects(
+  call: Promise<unknown>,
+  status: number,
+  code: string,
+): Promise<Record<string, unknown>> {
+  const error = await failsWith(call, status, code);
+  assert.equal(typeof error.message, "string");
+  assert.equal(typeof error.requestId, "string");
+  return error.details ?? {};
+}
+
+/** Asserts the shared error shape of a raw `invoke` answer. */
 export function assertError(
   res: { status: number; data: unknown },
   status: number,

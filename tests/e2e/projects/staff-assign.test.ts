@@ -1,20 +1,23 @@
 /**
  * End-to-end: assigning staff to a project (POST /projects/{id}/staff, many at once) through the
- * gateway, for each role: defaults, conflicts, rules and bad input answer in the error shape and
+ * typed client and the gateway, for each role: defaults, conflicts, rules and bad input answer in the error shape and
  * leave the database unchanged.
  */
 import assert from "node:assert/strict";
-import { closeDb, invoke } from "../../helpers/client.ts";
+import type { StaffAssign } from "../../../client/index.ts";
+import { closeDb, crewAs, invoke, routesAs } from "../../helpers/client.ts";
 import {
   activeCandidates,
   assertError,
-  type Assigned,
   blacklistedCandidate,
   createProject,
-  type Json,
+  rejects,
   staffCount,
   testsNamed,
 } from "./fixtures.ts";
+
+// `on_conflict` is typed as required (the schema's default makes it so): "error" is that default.
+const manager = crewAs("manager");
 
 const t = testsNamed("projects staff");
 
@@ -24,14 +27,15 @@ Deno.test.afterAll(closeDb);
 t("manager assigns many; dates default to the project's; detail summary follows", async () => {
   const p = await createProject("manager");
   const [a, b, c] = await activeCandidates(3);
-  const res = await invoke<Assigned>("manager", `projects/${p.id}/staff`, {
-    method: "POST",
+  const res = await routesAs("manager").projects("post", "/projects/{id}/staff")({
+    path: { id: p.id },
     body: {
       candidates: [
         { candidate_id: a, daily_rate: "150.00", designation: "usher" },
         { candidate_id: b, daily_rate: "200.50", status: "confirmed" },
         { candidate_id: c, start_date: "2026-03-10", end_date: "2026-03-12" },
       ],
+      on_conflict: "error",
     },
   });
   assert.equal(res.status, 201, JSON.stringify(res.data));
@@ -44,8 +48,8 @@ t("manager assigns many; dates default to the project's; detail summary follows"
   assert.equal(byCandidate.get(c)?.daily_rate, "0.00");
   assert.equal(await staffCount(p.id), 3);
 
-  const detail = await invoke<{ staff_summary: Json }>("manager", `projects/${p.id}`);
-  assert.deepEqual(detail.data.staff_summary, {
+  const detail = await manager.projects.getById(p.id);
+  assert.deepEqual(detail.staff_summary, {
     invited: 2,
     confirmed: 1,
     cancelled: 0,
@@ -57,20 +61,23 @@ t("manager assigns many; dates default to the project's; detail summary follows"
 t("conflicts: default 409 writes nothing; on_conflict=skip reports them", async () => {
   const p = await createProject("manager");
   const [a, b, c] = await activeCandidates(3);
-  await invoke("manager", `projects/${p.id}/staff`, {
-    method: "POST",
-    body: { candidates: [{ candidate_id: a }] },
+  await manager.projects.staff.assign(p.id, {
+    candidates: [{ candidate_id: a }],
+    on_conflict: "error",
   });
-  const clash = await invoke("manager", `projects/${p.id}/staff`, {
-    method: "POST",
-    body: { candidates: [{ candidate_id: b }, { candidate_id: a }] },
-  });
-  const details = assertError(clash, 409, "conflict");
+  const details = await rejects(
+    manager.projects.staff.assign(p.id, {
+      candidates: [{ candidate_id: b }, { candidate_id: a }],
+      on_conflict: "error",
+    }),
+    409,
+    "conflict",
+  );
   assert.deepEqual(Object.keys(details), ["candidates.1.candidate_id"]);
   assert.equal(await staffCount(p.id), 1, "b must not have been kept");
 
-  const skip = await invoke<Assigned>("manager", `projects/${p.id}/staff`, {
-    method: "POST",
+  const skip = await routesAs("manager").projects("post", "/projects/{id}/staff")({
+    path: { id: p.id },
     body: { candidates: [{ candidate_id: a }, { candidate_id: c }], on_conflict: "skip" },
   });
   assert.equal(skip.status, 201);
@@ -83,31 +90,29 @@ t("rules: unknown or blacklisted candidate, dates outside, closed project → 42
   const p = await createProject("manager");
   const [a] = await activeCandidates(1);
   const banned = await blacklistedCandidate();
-  const res = await invoke("manager", `projects/${p.id}/staff`, {
-    method: "POST",
-    body: {
+  const details = await rejects(
+    manager.projects.staff.assign(p.id, {
       candidates: [
         { candidate_id: a, start_date: "2026-02-25" },
         { candidate_id: banned },
         { candidate_id: crypto.randomUUID() },
       ],
-    },
-  });
-  const details = assertError(res, 422, "unprocessable");
+      on_conflict: "error",
+    }),
+    422,
+    "unprocessable",
+  );
   assert.ok(details["candidates.0.start_date"]);
   assert.equal(details["candidates.1.candidate_id"], "Candidate is blacklisted");
   assert.equal(details["candidates.2.candidate_id"], "Candidate not found");
   assert.equal(await staffCount(p.id), 0);
 
   const closed = await createProject("manager");
-  await invoke("manager", `projects/${closed.id}`, {
-    method: "PATCH",
-    body: { status: "cancelled" },
-  });
-  assertError(
-    await invoke("manager", `projects/${closed.id}/staff`, {
-      method: "POST",
-      body: { candidates: [{ candidate_id: a }] },
+  await manager.projects.update(closed.id, { status: "cancelled" });
+  await rejects(
+    manager.projects.staff.assign(closed.id, {
+      candidates: [{ candidate_id: a }],
+      on_conflict: "error",
     }),
     422,
     "unprocessable",
@@ -118,14 +123,35 @@ t("rules: unknown or blacklisted candidate, dates outside, closed project → 42
 t("bad input: 400 with per-item details, nothing written", async () => {
   const p = await createProject("manager");
   const [a] = await activeCandidates(1);
+  const typed: [StaffAssign, string][] = [
+    [{ candidates: [], on_conflict: "error" }, "candidates"],
+    [
+      { candidates: [{ candidate_id: a }, { candidate_id: a }], on_conflict: "error" },
+      "candidates",
+    ],
+    [
+      {
+        candidates: Array.from({ length: 501 }, () => ({ candidate_id: a })),
+        on_conflict: "error",
+      },
+      "candidates",
+    ],
+  ];
+  for (const [body, field] of typed) {
+    const details = await rejects(
+      manager.projects.staff.assign(p.id, body),
+      400,
+      "validation_failed",
+    );
+    assert.ok(field in details, `${field} not in ${JSON.stringify(details)}`);
+  }
+  // Raw: bodies the types forbid (a number for money, a status or field or on_conflict the
+  // schema does not have).
   const bodies: [unknown, string][] = [
-    [{ candidates: [] }, "candidates"],
-    [{ candidates: [{ candidate_id: a }, { candidate_id: a }] }, "candidates"],
     [{ candidates: [{ candidate_id: a, daily_rate: 100 }] }, "candidates.0.daily_rate"],
     [{ candidates: [{ candidate_id: a, status: "completed" }] }, "candidates.0.status"],
     [{ candidates: [{ candidate_id: a, extra: 1 }] }, "candidates.0.extra"],
     [{ candidates: [{ candidate_id: a }], on_conflict: "replace" }, "on_conflict"],
-    [{ candidates: Array.from({ length: 501 }, () => ({ candidate_id: a })) }, "candidates"],
   ];
   for (const [body, field] of bodies) {
     const details = assertError(
@@ -141,20 +167,12 @@ t("bad input: 400 with per-item details, nothing written", async () => {
 t("who: other manager 404, finance and crew 403 on writes", async () => {
   const p = await createProject("manager");
   const [a] = await activeCandidates(1);
-  const body = { candidates: [{ candidate_id: a }] };
-  assertError(
-    await invoke("manager2", `projects/${p.id}/staff`, { method: "POST", body }),
-    404,
-    "not_found",
-  );
+  const body: StaffAssign = { candidates: [{ candidate_id: a }], on_conflict: "error" };
+  await rejects(crewAs("manager2").projects.staff.assign(p.id, body), 404, "not_found");
   for (const who of ["finance", "crew"] as const) {
-    assertError(
-      await invoke(who, `projects/${p.id}/staff`, { method: "POST", body }),
-      403,
-      "forbidden",
-    );
+    await rejects(crewAs(who).projects.staff.assign(p.id, body), 403, "forbidden");
   }
   assert.equal(await staffCount(p.id), 0);
-  assertError(await invoke("manager2", `projects/${p.id}/staff`), 404, "not_found");
-  assertError(await invoke("crew", `projects/${p.id}/staff`), 403, "forbidden");
+  await rejects(crewAs("manager2").projects.staff.list(p.id), 404, "not_found");
+  await rejects(crewAs("crew").projects.staff.list(p.id), 403, "forbidden");
 });

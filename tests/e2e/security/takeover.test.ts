@@ -8,17 +8,21 @@
  * account — lands in the audit log with the actor, the fields, and no IC or account number.
  */
 import assert from "node:assert/strict";
+import { type Candidate, CrewApiError } from "../../../client/index.ts";
 import {
   closeDb,
+  crewAs,
   CROSS_ISOLATE_BOUND_MS,
   db,
   DEMO,
-  invoke,
+  errorText,
+  failsWith,
+  routesAs,
   tokenFor,
 } from "../../helpers/client.ts";
 import { openDataApi } from "../../helpers/data-api.ts";
 import { CACHE_SCHEMA_VERSION } from "../../../shared/cache/keys.ts";
-import { as, type Body, makeCandidate, makeUser } from "../candidates/fixtures.ts";
+import { as, makeCandidate, makeUser } from "../candidates/fixtures.ts";
 
 const api = openDataApi(1);
 
@@ -43,9 +47,15 @@ Deno.test("account takeover through the Data API is refused; the legitimate path
   assert.equal(row.user_id, null, "the candidate is still unlinked");
 
   // 2. The attacker asks the functions for the victim's record: not theirs, nothing leaks.
-  const read = await invoke<Body>(as(attacker.token), `candidates/${victim.id}`);
-  assert.ok([403, 404].includes(read.status), `read: ${read.status} ${JSON.stringify(read.data)}`);
-  assert.doesNotMatch(JSON.stringify(read.data), new RegExp(`${victim.ic}|5550001234`));
+  const read = await crewAs(as(attacker.token)).candidates.getById(victim.id)
+    .then((data) => data, (e: unknown) => e);
+  assert.ok(
+    read instanceof CrewApiError && [403, 404].includes(read.status),
+    `read: ${read instanceof CrewApiError ? read.status : 200} ${
+      read instanceof CrewApiError ? errorText(read) : JSON.stringify(read)
+    }`,
+  );
+  assert.doesNotMatch(errorText(read), new RegExp(`${victim.ic}|5550001234`));
 
   // 3. ...nor can they read or overwrite the bank account straight through the Data API.
   for (
@@ -62,19 +72,15 @@ Deno.test("account takeover through the Data API is refused; the legitimate path
   assert.equal(bank.account_number, "5550001234");
 
   // 4. The legitimate path: the functions let only an admin re-link (a manager gets 403)...
-  const byManager = await invoke<Body>("manager", `candidates/${victim.id}`, {
-    method: "PATCH",
-    body: { user_id: attacker.id },
-  });
-  assert.equal(byManager.status, 403, JSON.stringify(byManager.data));
-  const byAdmin = await invoke<Body>("admin", `candidates/${victim.id}`, {
-    method: "PATCH",
+  await failsWith(crewAs("manager").candidates.update(victim.id, { user_id: attacker.id }), 403);
+  const byAdmin = await routesAs("admin").candidates("patch", "/candidates/{id}")({
+    path: { id: victim.id },
     body: { user_id: attacker.id },
   });
   assert.equal(byAdmin.status, 200, JSON.stringify(byAdmin.data));
   // ...and the now-linked crew member changes their own account.
-  const own = await invoke<Body>(as(attacker.token), `candidates/${victim.id}/bank`, {
-    method: "PUT",
+  const own = await routesAs(as(attacker.token)).candidates("put", "/candidates/{id}/bank")({
+    path: { id: victim.id },
     body: { bank_name: "CIMB", account_number: "80007654321", account_holder: `Holder ${tag}` },
   });
   assert.equal(own.status, 200, JSON.stringify(own.data));
@@ -104,7 +110,8 @@ Deno.test("account takeover through the Data API is refused; the legitimate path
 Deno.test("a write that bypasses the functions still invalidates the cache (the database writes the outbox)", async () => {
   const tag = crypto.randomUUID().slice(0, 8);
   const victim = await makeCandidate(`Operator ${tag}`);
-  const path = `candidates/${victim.id}`;
+  const getVictim = () =>
+    routesAs("admin").candidates("get", "/candidates/{id}")({ path: { id: victim.id } });
   // The functions' replayers have registered their cache namespace with the database.
   const namespace = `${Deno.env.get("CACHE_NAMESPACE") ?? "crew"}:v${CACHE_SCHEMA_VERSION}:`;
   for (
@@ -125,9 +132,9 @@ Deno.test("a write that bypasses the functions still invalidates the cache (the 
     assert.ok(i < 150, "the fixture's outbox rows were never replayed");
     await new Promise((r) => setTimeout(r, 100));
   }
-  const first = await invoke<Body>("admin", path);
+  const first = await getVictim();
   assert.equal(first.status, 200);
-  const again = await invoke<Body>("admin", path);
+  const again = await getVictim();
   assert.ok(["l1", "l2"].includes(again.headers.get("x-cache")!), "the record is cached");
 
   // An operator's write: plain SQL, no function, no claims.
@@ -135,11 +142,11 @@ Deno.test("a write that bypasses the functions still invalidates the cache (the 
   const written = performance.now();
   // The bound: the outbox replay (two intervals of 2 s plus the 1 s grace), then L1's TTL.
   const bound = 5_000 + CROSS_ISOLATE_BOUND_MS;
-  let seen: Body | undefined;
+  let seen: Candidate | undefined;
   while (performance.now() - written < bound + 2_000) {
-    const res = await invoke<Body>("admin", path);
-    if (res.data.phone === "0199990000") {
-      seen = res.data;
+    const res = await crewAs("admin").candidates.getById(victim.id);
+    if (res.phone === "0199990000") {
+      seen = res;
       break;
     }
     await new Promise((r) => setTimeout(r, 200));

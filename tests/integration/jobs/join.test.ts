@@ -6,13 +6,37 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import { db, env, invoke, tokenAs } from "../../helpers/client.ts";
+import type {
+  BankFileRequest,
+  JobAccepted,
+  PayrollResult,
+  PayrollRun,
+} from "../../../client/index.ts";
+import {
+  type Caller,
+  crewAs,
+  db,
+  env,
+  failsWith,
+  routesAs,
+  tokenAs,
+} from "../../helpers/client.ts";
 import { withoutScheduler } from "../../helpers/scheduler.ts";
 import { makeWorld } from "../../e2e/payments/fixtures.ts";
 import { finished } from "../../e2e/jobs/fixtures.ts";
 
-// deno-lint-ignore no-explicit-any
-type Body = Record<string, any>;
+/** A payroll or bank-file answer that must be a queued job (202), not a run's result. */
+function queued(res: { status: number; data: PayrollResult | JobAccepted }): JobAccepted {
+  assert.equal(res.status, 202, JSON.stringify(res.data));
+  assert.ok("job_id" in res.data, JSON.stringify(res.data));
+  return res.data;
+}
+
+const payroll = (who: Caller, body: PayrollRun) =>
+  routesAs(who).payments("post", "/payments/payroll")({ body });
+const bankFile = (who: Caller, body: BankFileRequest) =>
+  routesAs(who).payments("post", "/payments/exports")({ body });
+const job = (who: Caller, id: string) => routesAs(who).jobs("get", "/jobs/{id}")({ path: { id } });
 
 Deno.test({
   name: "the same run joins the live job; other values are a 409",
@@ -24,7 +48,7 @@ Deno.test({
     await db()`insert into auth.users (id, email, raw_app_meta_data)
                values (${finance2}, ${`finance2-${w.tag}@test.local`}, '{"role": "finance"}')`;
     const other = { token: await tokenAs(finance2, "finance") };
-    const body = {
+    const body: PayrollRun = {
       project_id: w.projectId,
       period_start: "2027-06-07",
       period_end: "2027-06-11",
@@ -36,13 +60,11 @@ Deno.test({
     let payrollJob = "";
     try {
       await withoutScheduler(sql, async () => {
-        const first = await invoke<Body>("finance", "payments/payroll", { method: "POST", body });
-        assert.equal(first.status, 202, JSON.stringify(first.data));
-        payrollJob = first.data.job_id;
-        const same = await invoke<Body>(other, "payments/payroll", { method: "POST", body });
-        assert.equal(same.status, 202, JSON.stringify(same.data));
-        assert.equal(same.data.job_id, payrollJob, "the same request joins the live job");
-        const seen = await invoke<Body>(other, `jobs/${payrollJob}`);
+        const first = queued(await payroll("finance", body));
+        payrollJob = first.job_id;
+        const same = queued(await payroll(other, body));
+        assert.equal(same.job_id, payrollJob, "the same request joins the live job");
+        const seen = await job(other, payrollJob);
         assert.equal(seen.status, 200, "the joiner may follow the job it was answered with");
 
         for (
@@ -51,28 +73,24 @@ Deno.test({
             [other, { method: "duitnow" }],
           ] as const
         ) {
-          const res = await invoke<Body>(who, "payments/payroll", {
-            method: "POST",
-            body: { ...body, ...changed },
-          });
-          assert.equal(res.status, 409, JSON.stringify(res.data));
-          assert.equal(res.data.error.details.job_id, payrollJob);
-          assert.equal(res.data.error.details.running.input.payment_date, "2027-06-14");
+          const error = await failsWith(
+            crewAs(who).payments.payroll({ ...body, ...changed }),
+            409,
+          );
+          const details = error.details as {
+            job_id: string;
+            running: { input: { payment_date: string } };
+          };
+          assert.equal(details.job_id, payrollJob);
+          assert.equal(details.running.input.payment_date, "2027-06-14");
         }
-        const crewSees = await invoke("crew", `jobs/${payrollJob}`);
+        const crewSees = await failsWith(crewAs("crew").jobs.getById(payrollJob), 404);
         assert.equal(crewSees.status, 404, "watching is for those answered with the job");
 
-        const file = await invoke<Body>("finance", "payments/exports", {
-          method: "POST",
-          body: period,
-        });
-        assert.equal(file.status, 202, JSON.stringify(file.data));
-        const fileAgain = await invoke<Body>(other, "payments/exports", {
-          method: "POST",
-          body: period,
-        });
-        assert.equal(fileAgain.data.job_id, file.data.job_id);
-        assert.equal((await invoke(other, `jobs/${file.data.job_id}`)).status, 200);
+        const file = queued(await bankFile("finance", period));
+        const fileAgain = await bankFile(other, period);
+        assert.equal(fileAgain.data.job_id, file.job_id);
+        assert.equal((await job(other, file.job_id)).status, 200);
       });
       // With the scheduler back, the one run pays each assignment once.
       const done = await finished(other, payrollJob);
