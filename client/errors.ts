@@ -22,6 +22,8 @@ export interface CrewApiErrorInit {
   requestId?: string;
   /** Seconds the server asked the client to wait (`Retry-After`). */
   retryAfterS?: number;
+  /** The answer's headers (`RateLimit-*` on a 429, say); absent when no answer arrived. */
+  headers?: Headers;
   /** The route called, as `METHOD /path/{template}`. */
   route?: string;
   /** The Idempotency-Key the request carried: retry later with the same one. */
@@ -36,6 +38,7 @@ export class CrewApiError extends Error {
   readonly details?: Record<string, unknown>;
   readonly requestId?: string;
   readonly retryAfterS?: number;
+  readonly headers?: Headers;
   readonly route?: string;
   readonly idempotencyKey?: string;
 
@@ -47,6 +50,7 @@ export class CrewApiError extends Error {
     this.details = init.details;
     this.requestId = init.requestId;
     this.retryAfterS = init.retryAfterS;
+    this.headers = init.headers;
     this.route = init.route;
     this.idempotencyKey = init.idempotencyKey;
   }
@@ -56,7 +60,10 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** `Retry-After` as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function retryAfterSeconds(value: string | null, now = Date.now()): number | undefined {
+export function retryAfterSeconds(
+  value: string | null,
+  now = Date.now(),
+): number | undefined {
   if (value === null || value.trim() === "") return undefined;
   if (/^\d+$/.test(value.trim())) return Number(value.trim());
   const at = Date.parse(value);
@@ -88,6 +95,7 @@ export async function errorFromResponse(
       ? body.request_id
       : response.headers.get("x-request-id") ?? undefined,
     retryAfterS: retryAfterSeconds(response.headers.get("retry-after")),
+    headers: response.headers,
     ...context,
   });
 }

@@ -835,9 +835,9 @@ export interface components {
     };
     ProbeRequest: {
       /** @default 1 */
-      count: number;
+      count?: number;
       /** @default 0 */
-      sleep_ms: number;
+      sleep_ms?: number;
     };
   };
   responses: never;

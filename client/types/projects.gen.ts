@@ -1111,7 +1111,7 @@ export interface components {
        * @default error
        * @enum {string}
        */
-      on_conflict: "error" | "skip";
+      on_conflict?: "error" | "skip";
     };
     StaffPatch: {
       designation?: string;

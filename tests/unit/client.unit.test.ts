@@ -137,12 +137,13 @@ Deno.test("client: every failure is one CrewApiError with status, code, details,
   await assert.rejects(crew.jobs.getById(ID), (e: unknown) => {
     assert.ok(e instanceof CrewApiError);
     assert.deepEqual([e.status, e.code, e.requestId], [502, "http_502", "req-2"]);
+    assert.equal(e.headers?.get("content-type"), "text/html", "the answer's headers");
     return true;
   });
   // A POST that may have run is not retried on a network error: the caller decides.
   await assert.rejects(crew.claims.submit(ID), (e: unknown) => {
     assert.ok(e instanceof CrewApiError);
-    assert.deepEqual([e.status, e.code], [0, "network_error"]);
+    assert.deepEqual([e.status, e.code, e.headers], [0, "network_error", undefined]);
     return true;
   });
 });
