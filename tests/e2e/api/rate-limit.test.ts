@@ -4,7 +4,7 @@
  * and fail-open — with the reason counted — when Redis cannot be asked.
  */
 import assert from "node:assert/strict";
-import { env, invoke, tokenAs } from "../../helpers/client.ts";
+import { env, invoke, routesAs, tokenAs } from "../../helpers/client.ts";
 import { config } from "../../../shared/config.ts";
 import { RateLimiter } from "../../../shared/http/ratelimit.ts";
 import { DisposableRedis } from "../../integration/cache/fixtures/redis.ts";
@@ -12,15 +12,17 @@ import { DisposableRedis } from "../../integration/cache/fixtures/redis.ts";
 Deno.test("through the gateway: the 31st search in 10 s is 429 with Retry-After and RateLimit-*", async () => {
   const token = await tokenAs(crypto.randomUUID(), "admin");
   const limit = config.rateLimit.expensive.limit;
+  const list = routesAs({ token }).candidates("get", "/candidates");
   let last = Infinity;
   for (let i = 0; i < limit; i++) {
-    const res = await invoke({ token }, "candidates?q=ali&limit=1");
+    const res = await list({ query: { q: "ali", limit: 1 } });
     assert.equal(res.status, 200, `request ${i + 1}`);
     const remaining = Number(res.headers.get("ratelimit-remaining"));
     assert.ok(remaining < last, "remaining goes down");
     last = remaining;
     assert.equal(res.headers.get("ratelimit-limit"), String(limit));
   }
+  // Raw: the 429's RateLimit-* headers, which a CrewApiError does not carry.
   const refused = await invoke<{ error: { code: string; details: Record<string, unknown> } }>(
     { token },
     "candidates?q=ali&limit=1",
@@ -34,14 +36,19 @@ Deno.test("through the gateway: the 31st search in 10 s is 429 with Retry-After 
   assert.ok(refused.headers.get("ratelimit-policy")?.startsWith(`${limit};w=`));
   // Another user is not affected, and plain paging of the list is no search.
   const other = await tokenAs(crypto.randomUUID(), "admin");
-  assert.equal((await invoke({ token: other }, "candidates?q=ali&limit=1")).status, 200);
-  assert.equal((await invoke({ token }, "candidates?limit=1")).status, 200);
-  const stats = await invoke<{ rateLimit: { enforced: boolean; limited: number } }>(
-    "admin",
-    "candidates/stats",
+  const otherList = routesAs({ token: other }).candidates("get", "/candidates");
+  assert.equal((await otherList({ query: { q: "ali", limit: 1 } })).status, 200);
+  assert.equal((await list({ query: { limit: 1 } })).status, 200);
+  // Stats are typed loosely (each part `unknown`): check the shape before reading it.
+  const stats = await routesAs("admin").candidates("get", "/candidates/stats")({});
+  const { rateLimit } = stats.data;
+  assert.ok(
+    typeof rateLimit === "object" && rateLimit !== null && "enforced" in rateLimit &&
+      "limited" in rateLimit,
+    JSON.stringify(stats.data),
   );
-  assert.equal(stats.data.rateLimit.enforced, true);
-  assert.ok(stats.data.rateLimit.limited >= 1);
+  assert.equal(rateLimit.enforced, true);
+  assert.ok(typeof rateLimit.limited === "number" && rateLimit.limited >= 1);
 });
 
 const bridge = () => ({
@@ -114,6 +121,7 @@ Deno.test("the per-IP limit keys on the address the proxy vouches for, not on X-
     Array.from({ length: perUser }, (_, i) => ({ token, spoof: `10.${u}.${i}.7` }))
   );
   let refusal: Headers | undefined;
+  // Raw: headers the typed routes do not send (the spoofed addresses), and the 429's headers.
   for (let i = 0; i < calls.length && !refusal; i += 10) {
     const answers = await Promise.all(
       calls.slice(i, i + 10).map(({ token, spoof }) =>

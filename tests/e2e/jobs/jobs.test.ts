@@ -5,9 +5,23 @@
  * scheduler drains the queues, as pg_cron + pg_net would on a hosted project.
  */
 import assert from "node:assert/strict";
-import { closeDb, db, env, invoke, tokenFor } from "../../helpers/client.ts";
-import { makeWorld } from "../payments/fixtures.ts";
-import { finished } from "./fixtures.ts";
+import { CrewApiError, type JobsApi, type PayrollRun } from "../../../client/index.ts";
+import {
+  type Caller,
+  closeDb,
+  crewAs,
+  db,
+  env,
+  failsWith,
+  invoke,
+  routesAs,
+} from "../../helpers/client.ts";
+import { makeWorld, ranPayroll } from "../payments/fixtures.ts";
+import { finished, queued } from "./fixtures.ts";
+
+/** POST /jobs/run (the worker's door) as `who`. */
+const run = (who: Caller, body: JobsApi.components["schemas"]["WorkerRun"]) =>
+  routesAs(who).jobs("post", "/jobs/run")({ body });
 
 const sha256Hex = async (text: string) =>
   Array.from(
@@ -23,56 +37,46 @@ Deno.test({
     const w = await makeWorld();
 
     await t.step("async payroll answers 202 and the job's result matches a rerun", async () => {
-      const body = {
+      const body: PayrollRun = {
         project_id: w.projectId,
         period_start: "2026-02-02",
         period_end: "2026-02-06",
         payment_date: "2026-02-10",
         async: true,
       };
-      const res = await invoke<{ job_id: string; status_url: string }>(
-        "finance",
-        "payments/payroll",
-        {
-          method: "POST",
-          body,
-        },
+      const accepted = queued(
+        await routesAs("finance").payments("post", "/payments/payroll")({ body }),
       );
-      assert.equal(res.status, 202, JSON.stringify(res.data));
-      assert.equal(res.data.status_url, `/functions/v1/jobs/${res.data.job_id}`);
-      const job = await finished("finance", res.data.job_id);
+      assert.equal(accepted.status_url, `/functions/v1/jobs/${accepted.job_id}`);
+      const job = await finished("finance", accepted.job_id);
       assert.equal(job.state, "succeeded", job.last_error ?? "");
       assert.equal(job.queue, "payroll");
       // Two assignments, 5 working days each: 150 × 5 and 200 × 5.
       assert.equal(job.result?.created, 2);
       assert.equal(job.result?.total, 2);
       const { async: _async, ...sync } = body;
-      const rerun = await invoke<
-        { created: number; existing: number; payments: { amount: string }[] }
-      >(
-        "finance",
-        "payments/payroll",
-        { method: "POST", body: sync },
+      const rerun = ranPayroll(
+        await routesAs("finance").payments("post", "/payments/payroll")({ body: sync }),
       );
-      assert.equal(rerun.status, 200);
-      assert.equal(rerun.data.created, 0);
-      assert.equal(rerun.data.existing, 2);
-      assert.deepEqual(rerun.data.payments.map((p) => p.amount).sort(), ["1000.00", "750.00"]);
+      assert.equal(rerun.created, 0);
+      assert.equal(rerun.existing, 2);
+      assert.deepEqual(rerun.payments.map((p) => p.amount).sort(), ["1000.00", "750.00"]);
 
       // Only the user who asked (and admins) may see the job.
-      assert.equal((await invoke("admin", `jobs/${res.data.job_id}`)).status, 200);
-      assert.equal((await invoke("crew", `jobs/${res.data.job_id}`)).status, 404);
-      assert.equal((await invoke(w.manager, `jobs/${res.data.job_id}`)).status, 404);
-      assert.equal((await invoke("finance", `jobs/${crypto.randomUUID()}`)).status, 404);
-      assert.equal((await invoke("finance", "jobs/not-a-uuid")).status, 400);
-      // Managers may not run payroll, async or not.
-      const refused = await invoke(w.manager, "payments/payroll", { method: "POST", body });
-      assert.equal(refused.status, 403);
-      const missing = await invoke("finance", "payments/payroll", {
-        method: "POST",
-        body: { ...body, project_id: crypto.randomUUID() },
+      const seen = await routesAs("admin").jobs("get", "/jobs/{id}")({
+        path: { id: accepted.job_id },
       });
-      assert.equal(missing.status, 404);
+      assert.equal(seen.status, 200);
+      await failsWith(crewAs("crew").jobs.getById(accepted.job_id), 404);
+      await failsWith(crewAs(w.manager).jobs.getById(accepted.job_id), 404);
+      await failsWith(crewAs("finance").jobs.getById(crypto.randomUUID()), 404);
+      await failsWith(crewAs("finance").jobs.getById("not-a-uuid"), 400);
+      // Managers may not run payroll, async or not.
+      await failsWith(crewAs(w.manager).payments.payroll(body), 403);
+      await failsWith(
+        crewAs("finance").payments.payroll({ ...body, project_id: crypto.randomUUID() }),
+        404,
+      );
     });
 
     // Approved bank-transfer payments of a period only this test uses, for candidates with a
@@ -99,50 +103,41 @@ Deno.test({
     await t.step(
       "a bank file exports each approved payment once, with totals and checksum",
       async () => {
-        assert.equal(
-          (await invoke("crew", "payments/exports", { method: "POST", body: period })).status,
-          403,
+        const finance = routesAs("finance");
+        await failsWith(crewAs("crew").payments.exports.create(period), 403);
+        await failsWith(
+          crewAs("finance").payments.exports.create({
+            period_start: "2033-03-31",
+            period_end: "2033-03-01",
+          }),
+          400,
         );
-        const bad = await invoke("finance", "payments/exports", {
-          method: "POST",
-          body: { period_start: "2033-03-31", period_end: "2033-03-01" },
-        });
-        assert.equal(bad.status, 400);
 
-        const res = await invoke<{ job_id: string }>("finance", "payments/exports", {
-          method: "POST",
-          body: period,
-        });
-        assert.equal(res.status, 202, JSON.stringify(res.data));
-        const job = await finished("finance", res.data.job_id);
+        const accepted = queued(
+          await finance.payments("post", "/payments/exports")({ body: period }),
+        );
+        const job = await finished("finance", accepted.job_id);
         assert.equal(job.state, "succeeded", job.last_error ?? "");
         const fileId = job.result?.file_id as string;
         assert.ok(fileId, JSON.stringify(job.result));
 
-        const file = await invoke<
-          { payment_ids: string[]; total_amount: string; checksum: string; payments_count: number }
-        >(
-          "finance",
-          `payments/exports/${fileId}`,
-        );
+        const file = await finance.payments("get", "/payments/exports/{id}")({
+          path: { id: fileId },
+        });
         assert.equal(file.status, 200);
         assert.deepEqual(
           file.data.payment_ids.filter((id) => paymentIds.includes(id)),
           paymentIds.slice(0, 2),
         );
-        assert.equal((await invoke("manager", `payments/exports/${fileId}`)).status, 403);
+        await failsWith(crewAs("manager").payments.exports.getById(fileId), 403);
 
-        // The file itself is CSV, so plain fetch (functions.invoke would parse it as text too).
-        const csv = await fetch(
-          `${env("SUPABASE_URL")}/functions/v1/payments/exports/${fileId}/file`,
-          {
-            headers: { authorization: `Bearer ${await tokenFor("finance")}` },
-          },
-        );
+        // The file itself is CSV: functions.invoke hands it over as text.
+        const csv = await finance.payments("get", "/payments/exports/{id}/file")({
+          path: { id: fileId },
+        });
         assert.equal(csv.status, 200);
         assert.match(csv.headers.get("content-type") ?? "", /^text\/csv/);
-        const text = await csv.text();
-        const lines = text.split("\r\n").filter(Boolean);
+        const lines = csv.data.split("\r\n").filter(Boolean);
         assert.match(lines[0], new RegExp(`^H,crew-backend,${fileId},`));
         const details = lines.filter((l) => l.startsWith("D,"));
         assert.equal(details.length, file.data.payments_count);
@@ -158,23 +153,15 @@ Deno.test({
         assert.equal(trailer[3], file.data.checksum);
 
         // Again for the same period: nothing left to export.
-        const again = await invoke<{ job_id: string }>("finance", "payments/exports", {
-          method: "POST",
-          body: period,
-        });
-        const second = await finished("finance", again.data.job_id);
+        const again = await crewAs("finance").payments.exports.create(period);
+        const second = await finished("finance", again.job_id);
         assert.equal(second.state, "succeeded");
         const exported = await db()`
         select payment_id from private.bank_file_payments where payment_id = any(${paymentIds}::uuid[])`;
         assert.equal(exported.length, 2);
 
         // In a file, a payment can only be paid or failed: cancelling it is a 409.
-        const cancel = await invoke<{ error: { code: string } }>(
-          "finance",
-          `payments/${paymentIds[0]}/cancel`,
-          { method: "POST", body: {} },
-        );
-        assert.equal(cancel.status, 409, JSON.stringify(cancel.data));
+        await failsWith(crewAs("finance").payments.cancel(paymentIds[0]), 409);
         // (Paying it is the next step's.)
       },
     );
@@ -183,8 +170,8 @@ Deno.test({
       const [cand] = await db()`
         update public.candidates set email = ${`crew-${w.tag}@test.local`}
          where id = ${w.crew.candidateId} returning ic_number`;
-      const paid = await invoke("finance", `payments/${paymentIds[0]}/pay`, {
-        method: "POST",
+      const paid = await routesAs("finance").payments("post", "/payments/{id}/pay")({
+        path: { id: paymentIds[0] },
         body: { reference: "TT-1" },
       });
       assert.equal(paid.status, 200, JSON.stringify(paid.data));
@@ -229,18 +216,18 @@ Deno.test({
     });
 
     await t.step("the worker door is the service role's only", async () => {
-      const asAdmin = await invoke("admin", "jobs/run", { method: "POST", body: {} });
-      assert.equal(asAdmin.status, 403);
-      const anon = await invoke("anon", "jobs/run", { method: "POST", body: {} });
+      // POST /jobs/run is left out of the client's services (the service role's key never
+      // belongs in an app), so through its typed route.
+      await failsWith(run("admin", {}), 403);
+      const anon = await run("anon", {}).then(() => undefined, (e: unknown) => e);
+      assert.ok(anon instanceof CrewApiError, `anon: ${anon}`);
       assert.ok([401, 403].includes(anon.status), String(anon.status));
-      const asService = await invoke<{ claimed: number; errors: number }>(
-        { token: env("SUPABASE_SERVICE_ROLE_KEY") },
-        "jobs/run",
-        { method: "POST", body: { queues: ["probe"], budget_ms: 1000 } },
-      );
+      const service = { token: env("SUPABASE_SERVICE_ROLE_KEY") };
+      const asService = await run(service, { queues: ["probe"], budget_ms: 1000 });
       assert.equal(asService.status, 200, JSON.stringify(asService.data));
       assert.equal(asService.data.errors, 0);
-      const bad = await invoke({ token: env("SUPABASE_SERVICE_ROLE_KEY") }, "jobs/run", {
+      // Raw: a queue that does not exist (the types allow only the registered ones).
+      const bad = await invoke(service, "jobs/run", {
         method: "POST",
         body: { queues: ["nope"] },
       });
@@ -248,7 +235,8 @@ Deno.test({
     });
 
     await t.step("admins see the queues and may cancel, retry or discard", async () => {
-      const queues = await invoke<{ queues: { queue: string }[] }>("admin", "jobs/queues");
+      const admin = routesAs("admin");
+      const queues = await admin.jobs("get", "/jobs/queues")({});
       assert.equal(queues.status, 200);
       assert.deepEqual(queues.data.queues.map((q) => q.queue).sort(), [
         "bank_file",
@@ -257,12 +245,9 @@ Deno.test({
         "probe",
         "refresh_views",
       ]);
-      assert.equal((await invoke("finance", "jobs/queues")).status, 403);
+      await failsWith(crewAs("finance").jobs.queues(), 403);
 
-      const probe = await invoke<{ job_ids: string[] }>("admin", "jobs/probe", {
-        method: "POST",
-        body: { count: 2 },
-      });
+      const probe = await admin.jobs("post", "/jobs/probe")({ body: { count: 2, sleep_ms: 0 } });
       assert.equal(probe.status, 202);
       for (const id of probe.data.job_ids) {
         assert.equal((await finished("admin", id)).state, "succeeded");
@@ -270,19 +255,14 @@ Deno.test({
 
       // A job that waits a minute: cancel it, then nothing else applies to it.
       const [{ id }] = await db()`select queue.send('probe', '{}', 60) as id`;
-      const cancelled = await invoke<{ state: string }>("admin", `jobs/${id}/cancel`, {
-        method: "POST",
-      });
+      const cancelled = await admin.jobs("post", "/jobs/{id}/cancel")({ path: { id } });
       assert.equal(cancelled.status, 200);
       assert.equal(cancelled.data.state, "cancelled");
-      assert.equal((await invoke("admin", `jobs/${id}/cancel`, { method: "POST" })).status, 409);
-      assert.equal((await invoke("admin", `jobs/${id}/retry`, { method: "POST" })).status, 409);
-      assert.equal(
-        (await invoke("admin", `jobs/${crypto.randomUUID()}/discard`, { method: "POST" })).status,
-        404,
-      );
-      assert.equal((await invoke("finance", `jobs/${id}/retry`, { method: "POST" })).status, 403);
-      const dead = await invoke<{ data: unknown[] }>("admin", "jobs/dead?queue=notify");
+      await failsWith(crewAs("admin").jobs.cancel(id), 409);
+      await failsWith(crewAs("admin").jobs.retry(id), 409);
+      await failsWith(crewAs("admin").jobs.discard(crypto.randomUUID()), 404);
+      await failsWith(crewAs("finance").jobs.retry(id), 403);
+      const dead = await admin.jobs("get", "/jobs/dead")({ query: { queue: "notify" } });
       assert.equal(dead.status, 200);
       assert.ok(Array.isArray(dead.data.data));
     });

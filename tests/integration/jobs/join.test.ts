@@ -6,12 +6,7 @@
  */
 import assert from "node:assert/strict";
 import postgres from "postgres";
-import type {
-  BankFileRequest,
-  JobAccepted,
-  PayrollResult,
-  PayrollRun,
-} from "../../../client/index.ts";
+import type { BankFileRequest, PayrollRun } from "../../../client/index.ts";
 import {
   type Caller,
   crewAs,
@@ -23,14 +18,7 @@ import {
 } from "../../helpers/client.ts";
 import { withoutScheduler } from "../../helpers/scheduler.ts";
 import { makeWorld } from "../../e2e/payments/fixtures.ts";
-import { finished } from "../../e2e/jobs/fixtures.ts";
-
-/** A payroll or bank-file answer that must be a queued job (202), not a run's result. */
-function queued(res: { status: number; data: PayrollResult | JobAccepted }): JobAccepted {
-  assert.equal(res.status, 202, JSON.stringify(res.data));
-  assert.ok("job_id" in res.data, JSON.stringify(res.data));
-  return res.data;
-}
+import { finished, queued } from "../../e2e/jobs/fixtures.ts";
 
 const payroll = (who: Caller, body: PayrollRun) =>
   routesAs(who).payments("post", "/payments/payroll")({ body });
