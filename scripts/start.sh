@@ -15,4 +15,5 @@ set +a
 "$DENO" run -A scripts/seed.ts --scale "${SEED_SCALE:-small}"
 trap 'bash scripts/stack.sh down' EXIT
 "$DENO" run -A scripts/stack/print-info.ts
-"$DENO" run -A --config deno.json scripts/stack/gateway.ts --port "$API_PORT"
+# --quiet: workers starting and retiring stay out of this terminal (LOG_LEVEL=debug shows them).
+"$DENO" run -A --config deno.json scripts/stack/gateway.ts --port "$API_PORT" --quiet

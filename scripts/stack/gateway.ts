@@ -43,11 +43,14 @@ export interface GatewayOptions {
   readyTimeoutMs?: number;
   /** Worker recycling; default from the environment (`recyclingFrom`). */
   recycling?: Recycling;
-  /**
-   * Where the gateway's lines go; `routine` ones (a worker started, retired, stopped) are left
-   * out of the default (the terminal of `npm start`) unless `LOG_LEVEL=debug`.
-   */
+  /** Where the gateway's lines go (default stdout); `routine`: a worker started, retired, stopped. */
   log?: (line: string, routine?: boolean) => void;
+  /**
+   * Leave routine lines out of the default log (`--quiet`: the terminal of `npm start`) unless
+   * `LOG_LEVEL=debug`. Log files and the harnesses (which read the worker ports from the
+   * "started" lines) keep them.
+   */
+  quiet?: boolean;
 }
 
 export interface Gateway {
@@ -88,9 +91,9 @@ interface ServedFunction {
 /** Starts the gateway and every enabled function's processes; resolves once it is serving. */
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   const env = options.env ?? Deno.env.toObject();
-  const verbose = env.LOG_LEVEL === "debug";
+  const quiet = options.quiet && env.LOG_LEVEL !== "debug";
   const log = options.log ??
-    ((line: string, routine?: boolean) => (!routine || verbose) && console.log(line));
+    ((line: string, routine?: boolean) => (!routine || !quiet) && console.log(line));
   const configs = await loadFunctionConfigs(options.configPath ?? "supabase/config.toml");
   const verify = createJwtVerifier({
     secret: env.JWT_SECRET || DEFAULT_JWT_SECRET,
@@ -362,12 +365,14 @@ if (import.meta.main) {
       config: { type: "string", default: "supabase/config.toml" },
       port: { type: "string" },
       instances: { type: "string" },
+      quiet: { type: "boolean", default: false },
     },
   });
   const gateway = await startGateway({
     configPath: values.config,
     port: Number(values.port ?? Deno.env.get("API_PORT") ?? 54321),
     instances: values.instances ? Number(values.instances) : undefined,
+    quiet: values.quiet,
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     Deno.addSignalListener(signal, async () => {
