@@ -191,14 +191,20 @@ export async function flushMetrics(fn: string, slot?: SlotWork): Promise<boolean
   pipe.hset(gaugeKey, { function: fn, ...gaugeReadings() });
   pipe.expire(gaugeKey, ttlS);
   pipe.zadd(keys.isolates, { score: Date.now(), member: isolateId });
-  if (slot) {
-    const n = Math.floor(Date.now() / (slot.everyS * 1000));
+  // Only a flush in the slot's first half may claim it: two snapshots are then ≥ half a slot
+  // apart (one at the end of a slot and the next at the start of the following one would be
+  // milliseconds apart, and a rate over them meaningless). With every isolate flushing about
+  // every 5 s, some flush lands in each first half while any isolate of any function is alive.
+  const slotMs = slot ? slot.everyS * 1000 : 0;
+  const claiming = !!slot && Date.now() % slotMs < slotMs / 2;
+  if (claiming) {
+    const n = Math.floor(Date.now() / slotMs);
     pipe.set(keys.historySlot(n), isolateId, { nx: true, ex: slot.everyS * 2 });
   }
   let claimed = false;
   try {
     const replies = await pipe.exec<unknown[]>();
-    claimed = !!slot && replies.at(-1) === "OK";
+    claimed = claiming && replies.at(-1) === "OK";
     markSent(readings);
     stats.flushes++;
   } catch (error) {

@@ -25,17 +25,34 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    // A slot width no other isolate uses, so this test's slot is its own.
-    const everyS = 100_000 + Math.floor(Math.random() * 100_000);
+    // Slot widths no other isolate uses, so this test's slots are its own: one we are in the
+    // first half of, one we are in the second half of.
+    const width = (firstHalf: boolean) => {
+      for (;;) {
+        const everyS = 100_000 + Math.floor(Math.random() * 100_000);
+        const into = Date.now() % (everyS * 1000);
+        if ((into < everyS * 500) === firstHalf && Math.abs(into - everyS * 500) > 60_000) {
+          return everyS;
+        }
+      }
+    };
     let runs = 0;
-    const slot = { everyS, work: () => Promise.resolve(runs++) };
+    const slot = { everyS: width(true), work: () => Promise.resolve(runs++) };
     // Two "isolates" flushing in the same slot: the first claims it, the second does not.
     assert.ok(await flushMetrics("ops", slot));
     assert.ok(await flushMetrics("ops", slot));
     assert.equal(runs, 1);
+    // In a slot's second half nobody claims it: the next snapshot is at least half a slot away.
+    let late = 0;
+    assert.ok(
+      await flushMetrics("ops", { everyS: width(false), work: () => Promise.resolve(late++) }),
+    );
+    assert.equal(late, 0);
     // A flush without slot work (an isolate's last, on its way out) claims nothing.
     assert.ok(await flushMetrics("ops"));
-    await metricsRedis()!.del(metricKeys().historySlot(Math.floor(Date.now() / (everyS * 1000))));
+    await metricsRedis()!.del(
+      metricKeys().historySlot(Math.floor(Date.now() / (slot.everyS * 1000))),
+    );
   },
 });
 
@@ -54,10 +71,11 @@ Deno.test({
       after = await history();
     }
     assert.ok(newest(after) > before, "a snapshot was kept without a reader of the overview");
-    // Oldest first, one per 10 s slot: never two within a few seconds of each other.
+    // Oldest first, one per 10 s slot, each claimed in its slot's first half: never two within
+    // half a slot (5 s, less the time a snapshot takes to read the totals) of each other.
     const times = after.map((s) => Date.parse(s.at));
     for (let i = 1; i < times.length; i++) {
-      assert.ok(times[i] - times[i - 1] >= 1_000, `${after[i - 1].at} then ${after[i].at}`);
+      assert.ok(times[i] - times[i - 1] >= 4_000, `${after[i - 1].at} then ${after[i].at}`);
     }
     const lastMinute = times.filter((t) => t > times[times.length - 1] - 60_000);
     assert.ok(lastMinute.length <= 7, `${lastMinute.length} snapshots in a minute`);
