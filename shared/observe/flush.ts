@@ -195,10 +195,11 @@ export async function flushMetrics(fn: string, slot?: SlotWork): Promise<boolean
   // apart (one at the end of a slot and the next at the start of the following one would be
   // milliseconds apart, and a rate over them meaningless). With every isolate flushing about
   // every 5 s, some flush lands in each first half while any isolate of any function is alive.
+  const now = Date.now();
   const slotMs = slot ? slot.everyS * 1000 : 0;
-  const claiming = !!slot && Date.now() % slotMs < slotMs / 2;
+  const claiming = !!slot && now % slotMs < slotMs / 2;
   if (claiming) {
-    const n = Math.floor(Date.now() / slotMs);
+    const n = Math.floor(now / slotMs);
     pipe.set(keys.historySlot(n), isolateId, { nx: true, ex: slot.everyS * 2 });
   }
   let claimed = false;
