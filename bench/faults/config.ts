@@ -30,7 +30,8 @@ export interface Timing {
 export interface Settings {
   /** REQUEST_TIMEOUT_MS: no request may take longer than this + 1 s. */
   deadlineMs: number;
-  l1TtlMs: number;
+  /** CACHE_STALE_BOUND_MS: how far an L1 answer may lag a write that reached Redis. */
+  cacheBoundMs: number;
   replayIntervalMs: number;
   /** No reader may see the old value later than this after L2 is back. */
   staleBoundMs: number;
@@ -43,20 +44,20 @@ export interface Settings {
 /** The settings for this env (the stack's, as scripts/faults.sh exports it) and --quick. */
 export function faultSettings(env: Record<string, string>, quick: boolean): Settings {
   const deadlineMs = Number(env.REQUEST_TIMEOUT_MS ?? 10_000);
-  const l1TtlMs = Number(env.CACHE_L1_TTL_SECONDS ?? 5) * 1000;
+  const cacheBoundMs = Number(env.CACHE_STALE_BOUND_MS ?? 1000);
   const replayIntervalMs = Number(env.CACHE_REPLAY_INTERVAL_MS ?? 2000);
   /** Mirrors shared/cache/outbox.ts replayBoundMs(): two intervals plus the writer's grace period. */
-  const staleBoundMs = l1TtlMs + 2 * replayIntervalMs + 1000;
+  const staleBoundMs = cacheBoundMs + 2 * replayIntervalMs + 1000;
   const recoveryLimitMs = 2000;
   /** How long the probe watches: past the bound, and past the moment a breaker lets reads in. */
-  const watchMs = Math.max(staleBoundMs, Number(env.CACHE_BREAKER_OPEN_MS ?? 10_000) + l1TtlMs) +
+  const watchMs = Math.max(staleBoundMs, Number(env.CACHE_BREAKER_OPEN_MS ?? 10_000) + cacheBoundMs) +
     3000;
   const timing = quick
     ? { warm: 1500, hold: 2500, stall: 3500, poolHold: 3500, after: 4000, workers: 8 }
     : { warm: 3000, hold: 5000, stall: 20_000, poolHold: 15_000, after: 8000, workers: 12 };
   return {
     deadlineMs,
-    l1TtlMs,
+    cacheBoundMs,
     replayIntervalMs,
     staleBoundMs,
     recoveryLimitMs,

@@ -1,7 +1,7 @@
 /**
  * The stale-read probe of an L2 phase: a project changed through one instance of projects while
  * L2 is down, that instance killed, and every instance read until well past the bound — no
- * reader may see the old value later than CACHE_L1_TTL_SECONDS + the outbox's replay bound.
+ * reader may see the old value later than CACHE_STALE_BOUND_MS + the outbox's replay bound.
  */
 import { type Settings, sleep } from "./config.ts";
 import type { FunctionProcess, SuiteGateway } from "./control.ts";

@@ -61,7 +61,7 @@ interface Report {
   config: {
     requestTimeoutMs: number;
     staleBoundMs: number;
-    l1TtlMs: number;
+    cacheBoundMs: number;
     replayIntervalMs: number;
   };
   phases: PhaseResult[];
@@ -77,7 +77,7 @@ export function toMarkdown(report: Report): string {
     "",
     `${report.machine.cpus} × ${report.machine.cpuModel}, Deno ${report.machine.deno}, commit ` +
     `${report.machine.gitSha}; 2 processes per function behind the local gateway; deadline ` +
-    `${c.requestTimeoutMs} ms; stale bound ${c.staleBoundMs} ms (L1 ${c.l1TtlMs} ms + replay ` +
+    `${c.requestTimeoutMs} ms; stale bound ${c.staleBoundMs} ms (the cache's bound ${c.cacheBoundMs} ms + replay ` +
     `${2 * c.replayIntervalMs + 1000} ms); ${report.wallClockS} s in all.`,
     "",
     "| phase | fault | requests | failed during fault | acked payments | lost | duplicates | " +

@@ -10,7 +10,7 @@
  * - the API is fully back ≤ 2 s after the faulted part is (no failure among requests started
  *   later than that);
  * - after an L2 outage during which a project was changed and the writer's process killed, no
- *   reader sees the old value later than CACHE_L1_TTL_SECONDS + the outbox's replay bound.
+ *   reader sees the old value later than CACHE_STALE_BOUND_MS + the outbox's replay bound.
  *
  * Prints a table, writes JSON + Markdown next to the bench results, exits 1 when a property
  * fails. Run by scripts/faults.sh, which brings up the stack (or uses the running one).
@@ -61,7 +61,8 @@ async function main(): Promise<number> {
     const fx = await fixtures(direct, base);
     for (const phase of faultPhases(suite).filter((p) => !wanted || wanted.includes(p.name))) {
       results.push(await runPhase(suite, phase, fx));
-      log(`  ${verdict(results.at(-1)!).ok ? "ok" : "FAILED"}`);
+      const { ok, broken } = verdict(results.at(-1)!);
+      log(`  ${ok ? "ok" : `FAILED: ${broken.join("; ")}`}`);
     }
     pools = await poolsIdle(gateway, fx.tokens.admin);
   } finally {
@@ -74,7 +75,7 @@ async function main(): Promise<number> {
     config: {
       instancesPerFunction: 2,
       requestTimeoutMs: settings.deadlineMs,
-      l1TtlMs: settings.l1TtlMs,
+      cacheBoundMs: settings.cacheBoundMs,
       replayIntervalMs: settings.replayIntervalMs,
       staleBoundMs: settings.staleBoundMs,
       recoveryLimitMs: settings.recoveryLimitMs,
@@ -93,9 +94,21 @@ async function main(): Promise<number> {
     await Deno.writeTextFile(`${outDir}/${name}.md`, md);
   }
   console.log(md);
-  const bad = results.filter((r) => !verdict(r).ok).length +
-    pools.filter((p) => p.active !== 0 || p.waiting !== 0).length;
-  log(`${bad === 0 ? "all properties hold" : `${bad} failing`}; wrote ${outDir}/faults-latest.*`);
+  // The summary names what failed: CI shows only the last lines of a run.
+  const failing = [
+    ...results.filter((r) => !verdict(r).ok).map((r) =>
+      `${r.name} (${verdict(r).broken.join("; ")})`
+    ),
+    ...pools.filter((p) => p.active !== 0 || p.waiting !== 0).map((p) =>
+      `pool of ${p.label} not idle (active ${p.active}, waiting ${p.waiting})`
+    ),
+  ];
+  const bad = failing.length;
+  log(
+    `${
+      bad === 0 ? "all properties hold" : `${bad} failing: ${failing.join(" | ")}`
+    }; wrote ${outDir}/faults-latest.*`,
+  );
   return bad === 0 ? 0 : 1;
 }
 

@@ -6,6 +6,8 @@
 import { type CacheOptions, type ResolvedCacheOptions, resolveOptions } from "./options.ts";
 import { CACHE_SCHEMA_VERSION } from "./keys.ts";
 import { type L1Entry, L1Store } from "./l1.ts";
+import { BusReader } from "./bus.ts";
+import { background } from "../background.ts";
 import { runLoader, serialize } from "./load.ts";
 import { L2Store, type Lease, type RecordedInvalidation } from "./l2.ts";
 import { Flights, type Loaded } from "./flights.ts";
@@ -30,6 +32,7 @@ export class Cache {
   private readonly stats = new CacheStats();
   private readonly l1: L1Store | null;
   private readonly l2: L2Store | null;
+  private readonly bus: BusReader | null;
   private readonly flights = new Flights();
 
   constructor(options: CacheOptions = {}) {
@@ -37,7 +40,11 @@ export class Cache {
     const o = this.options;
     this.prefix = `${o.namespace}:v${CACHE_SCHEMA_VERSION}:`;
     this.l1 = o.l1Enabled
-      ? new L1Store({ maxEntries: o.l1MaxEntries, maxBytes: o.l1MaxBytes })
+      ? new L1Store({
+        maxEntries: o.l1MaxEntries,
+        maxBytes: o.l1MaxBytes,
+        boundMs: o.staleBoundMs,
+      })
       : null;
     this.l2 = o.redisUrl && o.redisToken
       ? new L2Store({
@@ -52,7 +59,17 @@ export class Cache {
       }, this.stats)
       : null;
     // A Redis that came back empty cannot say what this isolate missed while it was away.
-    if (this.l2) this.l2.onEpochChange = () => this.l1?.clear();
+    if (this.l2) this.l2.onEpochChange = () => this.l1?.invalidateAll();
+    this.bus = this.l1 && this.l2
+      ? new BusReader(this.l1, this.l2, o.busIntervalMs, this.stats, (work) => {
+        background(work);
+      })
+      : null;
+  }
+
+  /** Reads the bus now (tests; the cache reads it on its own while answering from L1). */
+  async readBus(): Promise<void> {
+    await this.bus?.read();
   }
 
   /** Whether a Redis tier is configured (then writes record their invalidations durably). */
@@ -175,9 +192,9 @@ export class Cache {
   }
 
   /**
-   * Drops keys and every entry carrying one of the tags: at once in this isolate, in Redis for
-   * the others (their L1 may lag by at most its TTL). If Redis is unreachable, the
-   * invalidation is replayed before Redis is read again.
+   * Drops keys and every entry carrying one of the tags: at once in this isolate, in Redis and on
+   * the bus for the others (their L1 may lag by at most `staleBoundMs`). If Redis is
+   * unreachable, the invalidation is replayed before Redis is read again.
    */
   async invalidate(what: InvalidateOptions): Promise<void> {
     const keys = what.keys ?? [];
@@ -238,7 +255,9 @@ export class Cache {
 
   /** Whether `entry` (an L1 answer) is still `key`'s current one; a yes is an L1 hit. */
   isCurrent(key: string, entry: L1Entry): boolean {
-    if (!this.options.enabled || this.l1?.entry(key) !== entry) return false;
+    if (!this.options.enabled || !this.l1) return false;
+    this.bus?.touch(performance.now());
+    if (this.l1.entry(key) !== entry) return false;
     this.stats.requests++;
     this.stats.l1Hits++;
     return true;
@@ -250,6 +269,7 @@ export class Cache {
 
   private readL1Entry(key: string): L1Entry | undefined {
     if (!this.l1) return undefined;
+    this.bus?.touch(performance.now());
     const entry = this.l1.entry(key);
     if (entry === undefined) this.stats.l1Misses++;
     else this.stats.l1Hits++;

@@ -5,6 +5,12 @@
  * Local invalidation mirrors L2's versioning: tags (and keys) have versions drawn from one local
  * sequence; an entry records the versions it saw, and a load that started before a newer
  * version was set may not fill L1 (the same stale-set guard as L2's leases).
+ *
+ * Coherence across isolates (with a bus, shared/cache/bus.ts): an entry is served only while it
+ * is younger than `boundMs`, or the bus was read to its end within `boundMs` by reads that cover
+ * the time since the entry was loaded — every other isolate's invalidation that reached Redis
+ * before that read has been applied here. So no answer is older than the bound, however long the
+ * entry's own TTL.
  */
 import { LRUCache } from "lru-cache";
 
@@ -16,11 +22,21 @@ export interface L1Entry {
   readonly json: string;
   readonly tags: readonly string[];
   readonly versions: readonly number[];
+  /** When the load that produced it began (`performance.now()`). */
+  readonly at: number;
+}
+
+/** Where a load began: the version sequence and the time (see `L1Store.set`). */
+export interface Mark {
+  readonly seq: number;
+  readonly at: number;
 }
 
 export interface L1Options {
   maxEntries: number;
   maxBytes: number;
+  /** The staleness bound (see the module comment); absent = entries live their TTL. */
+  boundMs?: number;
 }
 
 /** The in-memory tier. */
@@ -31,6 +47,14 @@ export class L1Store {
   private seq = 0;
   /** The version of anything not in `versions` (raised when the map is reset). */
   private floor = 0;
+  private readonly boundMs: number;
+  /** When the last bus read that reached the end was sent. */
+  private confirmedAt = -Infinity;
+  /**
+   * Since when the bus reads form an unbroken record (the first read, or the last that found its
+   * position trimmed away): only entries loaded since may be vouched for by them.
+   */
+  private coveredFrom = Infinity;
 
   constructor(options: L1Options) {
     this.lru = new LRUCache<string, L1Entry>({
@@ -40,6 +64,7 @@ export class L1Store {
       sizeCalculation: (e, key) => (e.json.length + key.length) * 2 + 64 + e.tags.length * 48,
     });
     this.maxVersions = Math.max(1024, options.maxEntries * 4);
+    this.boundMs = options.boundMs ?? Infinity;
   }
 
   get entries(): number {
@@ -51,8 +76,21 @@ export class L1Store {
   }
 
   /** A point to compare against when a load finishes (see `set`'s `since`). */
-  mark(): number {
-    return this.seq;
+  mark(): Mark {
+    return { seq: this.seq, at: performance.now() };
+  }
+
+  /**
+   * The bus's record starts again at `sentAt` (its first read, or one that found entries trimmed
+   * away): entries loaded earlier live by their age alone.
+   */
+  cover(sentAt: number): void {
+    this.coveredFrom = sentAt;
+  }
+
+  /** Every invalidation sent before `sentAt` has been applied (a bus read reached the end). */
+  confirm(sentAt: number): void {
+    if (sentAt > this.confirmedAt) this.confirmedAt = sentAt;
   }
 
   /** The cached JSON, or undefined on a miss or when a tag moved on since it was stored. */
@@ -64,6 +102,11 @@ export class L1Store {
   entry(key: string): L1Entry | undefined {
     const e = this.lru.get(key);
     if (!e) return undefined;
+    const vouched = e.at >= this.coveredFrom && this.confirmedAt > e.at ? this.confirmedAt : e.at;
+    if (performance.now() - vouched > this.boundMs) {
+      this.lru.delete(key);
+      return undefined;
+    }
     for (let i = 0; i < e.tags.length; i++) {
       if (this.version(e.tags[i]) !== e.versions[i]) {
         this.lru.delete(key);
@@ -75,15 +118,19 @@ export class L1Store {
 
   /**
    * Stores JSON for `ttlMs`. With `since` (a `mark()` taken before the load began), the store
-   * is skipped if the key or a tag was invalidated meanwhile; returns whether it stored.
+   * is skipped if the key or a tag was invalidated meanwhile, and the entry's age counts from
+   * the mark; returns whether it stored.
    */
-  set(key: string, json: string, tags: readonly string[], ttlMs: number, since?: number): boolean {
+  set(key: string, json: string, tags: readonly string[], ttlMs: number, since?: Mark): boolean {
     if (since !== undefined) {
-      if (this.version(keyTag(key)) > since) return false;
-      for (const t of tags) if (this.version(t) > since) return false;
+      if (this.version(keyTag(key)) > since.seq) return false;
+      for (const t of tags) if (this.version(t) > since.seq) return false;
     }
     if (ttlMs <= 0) return false;
-    this.lru.set(key, { json, tags, versions: tags.map((t) => this.version(t)) }, { ttl: ttlMs });
+    const at = since?.at ?? performance.now();
+    this.lru.set(key, { json, tags, versions: tags.map((t) => this.version(t)), at }, {
+      ttl: ttlMs,
+    });
     return true;
   }
 
@@ -95,13 +142,20 @@ export class L1Store {
       this.versions.set(keyTag(k), v);
     }
     for (const t of tags) this.versions.set(t, v);
-    if (this.versions.size > this.maxVersions) {
-      // Forgetting versions could revive entries that recorded older ones, so forget those
-      // entries too; loads in flight compare against the floor and are refused.
-      this.versions.clear();
-      this.lru.clear();
-      this.floor = v;
-    }
+    // Forgetting versions could revive entries that recorded older ones, so forget those
+    // entries too.
+    if (this.versions.size > this.maxVersions) this.invalidateAll();
+  }
+
+  /**
+   * Drops every entry and refuses every load in flight (they compare against the floor): for
+   * when this isolate cannot know what it missed (Redis restarted empty, the bus trimmed past
+   * its position).
+   */
+  invalidateAll(): void {
+    this.versions.clear();
+    this.lru.clear();
+    this.floor = ++this.seq;
   }
 
   clear(): void {

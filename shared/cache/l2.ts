@@ -7,12 +7,12 @@ import { Redis } from "@upstash/redis";
 import { CircuitBreaker } from "./breaker.ts";
 import { guardedCall } from "./l2-call.ts";
 import { PendingInvalidations } from "./pending.ts";
-import { INVALIDATE_SCRIPT, READ_SCRIPT, WRITE_SCRIPT } from "./scripts.ts";
+import { BUS_SCRIPT, INVALIDATE_SCRIPT, READ_SCRIPT, WRITE_SCRIPT } from "./scripts.ts";
 import type { CacheStats } from "./stats.ts";
 import { createSealer, type Sealer } from "./seal.ts";
-import type { L2Options, L2Read, L2Write, Lease, RecordedInvalidation } from "./types.ts";
+import type { BusRead, L2Options, L2Read, L2Write, Lease, RecordedInvalidation } from "./types.ts";
 
-export type { L2Options, L2Read, L2Write, Lease, RecordedInvalidation };
+export type { BusRead, L2Options, L2Read, L2Write, Lease, RecordedInvalidation };
 
 /** How long an outbox marker says "applied" (the outbox keeps rows for far less). */
 const MARKER_MS = 10 * 60_000;
@@ -26,11 +26,15 @@ export class L2Store {
   private readonly read$;
   private readonly write$;
   private readonly invalidate$;
+  private readonly bus$;
   private readonly seqKey: string;
+  private readonly busKey: string;
   private readonly epochKey: string;
   private readonly tagPrefix: string;
   /** The epoch this isolate proposes if Redis has none yet. */
   private readonly proposedEpoch = crypto.randomUUID();
+  /** This store's name on the bus: a reader skips the entries it sent itself. */
+  readonly origin = crypto.randomUUID();
   private epoch: string | undefined;
   private readonly pending = new PendingInvalidations();
   /** A catch-up this isolate's Redis calls wait for first (the outbox's, at a cold start). */
@@ -55,13 +59,24 @@ export class L2Store {
     this.read$ = this.redis.createScript<unknown[]>(READ_SCRIPT);
     this.write$ = this.redis.createScript<number>(WRITE_SCRIPT);
     this.invalidate$ = this.redis.createScript<string>(INVALIDATE_SCRIPT);
+    this.bus$ = this.redis.createScript<string[]>(BUS_SCRIPT);
     this.seqKey = `${options.prefix}#seq`;
+    this.busKey = `${options.prefix}#bus`;
     this.epochKey = `${options.prefix}#epoch`;
     this.tagPrefix = `${options.prefix}#t:`;
   }
 
   get pendingInvalidations(): number {
     return this.pending.size;
+  }
+
+  /**
+   * Whether what Redis says now is all there is to know: the breaker is closed and no catch-up
+   * runs. After an outage the outbox replay has to put the missed invalidations on the bus
+   * before a bus read may vouch for L1 again.
+   */
+  get current(): boolean {
+    return this.breaker.state === "closed" && this.catchingUp === undefined;
   }
 
   /** Whether a call would go to Redis now (breaker closed, or half-open: the call probes). */
@@ -210,6 +225,30 @@ export class L2Store {
   }
 
   /**
+   * The bus entries after `position` (at most `count`), the new position, and whether entries
+   * may have been trimmed away since (then the reader cannot know what it missed).
+   * `undefined` when Redis did not answer.
+   */
+  async readBus(position: string, count: number): Promise<BusRead | undefined> {
+    const reply = await this.call(() => this.bus$.exec([this.busKey], [position, String(count)]));
+    if (reply === undefined) return undefined;
+    const entries: BusRead["entries"] = [];
+    for (let i = 2; i + 3 < reply.length; i += 4) {
+      if (reply[i + 1] === this.origin) continue;
+      entries.push({
+        keys: JSON.parse(String(reply[i + 2])) as string[],
+        tags: JSON.parse(String(reply[i + 3])) as string[],
+      });
+    }
+    return {
+      position: String(reply[0]),
+      gap: Number(reply[1]) === 1,
+      read: (reply.length - 2) / 4,
+      entries,
+    };
+  }
+
+  /**
    * `SET NX PX`: "held" if this isolate now holds `name` for `ms` (e.g. to replay the outbox),
    * "taken" if another does, "unavailable" if Redis did not answer. A `supervised` call probes
    * past an open breaker without changing it.
@@ -269,6 +308,7 @@ export class L2Store {
   ): Promise<string | undefined> {
     const redisKeys = [
       this.seqKey,
+      this.busKey,
       ...keys.map((k) => this.entryKey(k)),
       ...keys.map((k) => this.keyVersionKey(k)),
       ...this.tagKeys(tags),
@@ -282,6 +322,9 @@ export class L2Store {
           String(keys.length + tags.length),
           String(MARKER_MS),
           onlyIfUnmarked ? "1" : "0",
+          this.origin,
+          JSON.stringify(keys),
+          JSON.stringify(tags),
         ]),
       supervised,
     );

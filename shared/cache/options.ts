@@ -14,8 +14,22 @@ export interface CacheOptions {
   namespace?: string;
   /** TTL used when a call gives none (default 60 s). */
   defaultTtlSeconds?: number;
-  /** How long L1 may serve an entry (default 5 s): the most another isolate can lag a write. */
+  /**
+   * An L1 entry's own lifetime (default 60 s, never more than the call's TTL). With Redis, other
+   * isolates' writes reach L1 through the bus long before; `staleBoundMs` is the staleness bound.
+   */
   l1TtlSeconds?: number;
+  /**
+   * The most an L1 answer may lag a write that reached Redis (default 1000 ms): an entry is
+   * served only while it is younger than this, or the bus was read to its end within it
+   * (shared/cache/l1.ts). Without Redis there is no bus, so it is how long L1 keeps an entry.
+   */
+  staleBoundMs?: number;
+  /**
+   * How often an isolate that answers from L1 reads the bus (default 250 ms): one Redis command
+   * per read, none while it serves no L1 lookups.
+   */
+  busIntervalMs?: number;
   l1MaxEntries?: number;
   l1MaxBytes?: number;
   /** false = "L2 only" (every read goes to Redis). */
@@ -62,7 +76,9 @@ export function resolveOptions(o: CacheOptions): ResolvedCacheOptions {
     encryptionKeys: o.encryptionKeys || undefined,
     namespace: o.namespace || "crew",
     defaultTtlSeconds: o.defaultTtlSeconds ?? 60,
-    l1TtlSeconds: o.l1TtlSeconds ?? 5,
+    l1TtlSeconds: o.l1TtlSeconds ?? 60,
+    staleBoundMs: o.staleBoundMs ?? 1000,
+    busIntervalMs: o.busIntervalMs ?? 250,
     l1MaxEntries: o.l1MaxEntries ?? 5_000,
     l1MaxBytes: o.l1MaxBytes ?? 32 * 1024 * 1024,
     l1Enabled: o.l1Enabled ?? true,

@@ -11,7 +11,7 @@
  *   milliseconds and marks them in Redis), applies those not marked yet, and deletes them all.
  *
  * So a reader anywhere stops seeing data older than an acknowledged write at most
- * `CACHE_L1_TTL_SECONDS` + the replay bound after L2 is reachable again; the replay bound is two
+ * `CACHE_STALE_BOUND_MS` + the replay bound after L2 is reachable again; the replay bound is two
  * intervals plus the grace (5 s by default). pg_cron purges rows nobody replayed after a day
  * (e.g. a deployment without Redis, where nothing needs replaying).
  */
@@ -75,7 +75,7 @@ export async function invalidating<T>(
       recorded = undefined;
       if (!what || (!what.keys?.length && !what.tags?.length)) return undefined;
       recorded = { ...what, outboxId: crypto.randomUUID() };
-      // Without Redis there is nothing another isolate could read stale: L1s expire by TTL.
+      // Without Redis there is nothing another isolate could read stale: L1s live the bound.
       return cache.hasL2 ? outboxStatement(recorded.outboxId, cache.prefix, what) : undefined;
     },
   });

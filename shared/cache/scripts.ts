@@ -19,7 +19,15 @@
  * - Outbox markers `<prefix>#o:<id>`: an invalidation recorded in the database's outbox (see
  *   shared/cache/outbox.ts) sets its marker when applied, so the replayer skips what the writer itself
  *   already applied.
+ * - The bus `<prefix>#bus`: a stream with one entry per applied invalidation (`o` the sending
+ *   isolate, `k` the keys, `t` the tags, as JSON), appended by the same script that bumps the
+ *   versions, so no invalidation reaches L2 without reaching the bus. Every isolate reads it
+ *   (`BUS_SCRIPT`) to drop its own L1 copies (shared/cache/bus.ts); it keeps about
+ *   `BUS_MAXLEN` entries, and a reader that finds its position trimmed away drops all of L1.
  */
+
+/** Entries the bus keeps (approximately: `XADD MAXLEN ~`). */
+export const BUS_MAXLEN = 10_000;
 
 /**
  * KEYS: entry, seq, epoch. ARGV: "1" to get a lease on miss, an epoch id to use if none is set.
@@ -83,9 +91,10 @@ return 1
 `;
 
 /**
- * KEYS: seq, entries to delete (n)..., version keys to bump (v)..., outbox markers...
+ * KEYS: seq, bus, entries to delete (n)..., version keys to bump (v)..., outbox markers...
  * ARGV: n, keep ms, v, marker ms, "1" = skip everything if the first marker is already set (a
- * replay of an outbox row the writer applied itself).
+ * replay of an outbox row the writer applied itself), the sending isolate's id, the keys and the
+ * tags as JSON (the bus entry).
  * One new sequence value serves every bump: it is newer than every lease handed out so far.
  * → the new sequence value, or "skipped"
  */
@@ -93,13 +102,13 @@ export const INVALIDATE_SCRIPT = `
 local n = tonumber(ARGV[1])
 local keep = tonumber(ARGV[2])
 local v = tonumber(ARGV[3])
-local firstMarker = n + v + 2
+local firstMarker = n + v + 3
 if ARGV[5] == '1' and KEYS[firstMarker] and redis.call('EXISTS', KEYS[firstMarker]) == 1 then
   return 'skipped'
 end
-if n > 0 then redis.call('DEL', unpack(KEYS, 2, n + 1)) end
+if n > 0 then redis.call('DEL', unpack(KEYS, 3, n + 2)) end
 local seq = tostring(redis.call('INCR', KEYS[1]))
-for i = n + 2, n + v + 1 do
+for i = n + 3, n + v + 2 do
   if redis.call('PTTL', KEYS[i]) < keep then
     redis.call('SET', KEYS[i], seq, 'PX', keep)
   else
@@ -109,5 +118,46 @@ end
 for i = firstMarker, #KEYS do
   redis.call('SET', KEYS[i], '1', 'PX', tonumber(ARGV[4]))
 end
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', '${BUS_MAXLEN}', '*', 'o', ARGV[6], 'k', ARGV[7], 't', ARGV[8])
 return seq
+`;
+
+/**
+ * KEYS: bus. ARGV: the reader's position ("" = none yet: only learn the newest id), how many
+ * entries at most.
+ * → {position, gap, id, o, k, t, id, o, k, t, ...}: the entries after the position (oldest first),
+ * the new position, and gap = 1 when entries after the old position may have been trimmed away
+ * (the position itself is gone, or the whole stream: Redis restarted empty or was flushed).
+ */
+export const BUS_SCRIPT = `
+local function before(a, b)
+  local am, as = string.match(a, '(%d+)-(%d+)')
+  local bm, bs = string.match(b, '(%d+)-(%d+)')
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am < bm or (am == bm and as < bs)
+end
+local after = ARGV[1]
+if after == '' then
+  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+  return {last[1] and last[1][1] or '0-0', 0}
+end
+local gap = 0
+local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+if after ~= '0-0' and (first[1] == nil or before(after, first[1][1])) then gap = 1 end
+local out = {after, gap}
+local from = '(' .. after
+if gap == 1 then
+  out[1] = '0-0'
+  from = '-'
+end
+for _, e in ipairs(redis.call('XRANGE', KEYS[1], from, '+', 'COUNT', tonumber(ARGV[2]))) do
+  local f = {}
+  for i = 1, #e[2], 2 do f[e[2][i]] = e[2][i + 1] end
+  out[#out + 1] = e[1]
+  out[#out + 1] = f.o
+  out[#out + 1] = f.k
+  out[#out + 1] = f.t
+  out[1] = e[1]
+end
+return out
 `;

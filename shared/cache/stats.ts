@@ -48,6 +48,11 @@ export interface CacheStatsSnapshot {
   outbox: { applied: number; skipped: number };
   /** Times Redis turned out to hold a new dataset (restarted empty): L1 was dropped each time. */
   epochChanges: number;
+  /**
+   * The invalidation bus (shared/cache/bus.ts): reads sent (one Redis command each), other
+   * isolates' invalidations applied to L1, reads that found their position trimmed away.
+   */
+  bus: { reads: number; applied: number; gaps: number };
   /** Values that JSON cannot represent; returned uncached. */
   unserializable: number;
 }
@@ -100,6 +105,9 @@ export class CacheStats {
   replayApplied = 0;
   replaySkipped = 0;
   epochChanges = 0;
+  busReads = 0;
+  busApplied = 0;
+  busGaps = 0;
   private buckets = new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0);
   private latencies = new Float64Array(WINDOW);
   private latencyCount = 0;
@@ -162,6 +170,7 @@ export class CacheStats {
       pendingInvalidations: l2?.pendingInvalidations ?? 0,
       outbox: { applied: this.replayApplied, skipped: this.replaySkipped },
       epochChanges: this.epochChanges,
+      bus: { reads: this.busReads, applied: this.busApplied, gaps: this.busGaps },
       unserializable: this.unserializable,
     };
   }

@@ -83,6 +83,18 @@ export type L2Read =
 
 export type L2Write = "stored" | "rejected" | "unavailable";
 
+/** What one read of the bus returned (shared/cache/bus.ts). */
+export interface BusRead {
+  /** The id of the newest entry read: where the next read starts. */
+  position: string;
+  /** Entries after the old position may be gone (trimmed, or Redis restarted empty). */
+  gap: boolean;
+  /** Entries read, the reader's own included. */
+  read: number;
+  /** The other isolates' invalidations among them, oldest first. */
+  entries: { keys: string[]; tags: string[] }[];
+}
+
 /** An invalidation recorded in the database outbox, as the replayer hands it over. */
 export interface RecordedInvalidation {
   id: string;

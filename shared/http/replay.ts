@@ -7,8 +7,9 @@
  * `Authorization` header and the URL's path and query. The next identical request is sent those
  * bytes when — checked on every hit — the token is one this isolate verified and has not expired,
  * its user still has one of the route's roles, every L1 entry behind the answer is still the
- * current one (so invalidation, the L1 TTL and an L2 epoch change end a replay exactly as they end
- * the L1 hit), and the domain's `maySee` rules still pass. Any no falls through to the full route, which answers as usual.
+ * current one (so invalidation, the bus, the staleness bound, the L1 TTL and an L2 epoch change
+ * end a replay exactly as they end the L1 hit), and the domain's `maySee` rules still pass. Any no
+ * falls through to the full route, which answers as usual.
  * Nothing waits, so the request deadline cannot be reached here.
  */
 import type { Context } from "hono";

@@ -192,11 +192,10 @@ export async function invoke<T = Record<string, unknown>>(
 }
 
 /**
- * How long another function's isolate may serve an entry after a write: its L1 TTL (the
- * documented bound), plus slack for the request itself.
+ * How long another function's isolate may serve an entry after a write: the cache's staleness
+ * bound (`CACHE_STALE_BOUND_MS`, kept by the invalidation bus), plus slack for the request itself.
  */
-export const CROSS_ISOLATE_BOUND_MS = (Number(Deno.env.get("CACHE_L1_TTL_SECONDS") ?? 5) + 1.5) *
-  1000;
+export const CROSS_ISOLATE_BOUND_MS = Number(Deno.env.get("CACHE_STALE_BOUND_MS") ?? 1000) + 1500;
 
 /** Calls `read` until `ok` holds or the cross-isolate bound passes; returns the last answer. */
 export async function readUntil<T>(read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {

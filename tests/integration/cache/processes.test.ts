@@ -1,15 +1,15 @@
 /**
  * Two separate processes sharing one Redis: what one writes or invalidates, the other sees
- * within its L1 TTL (and at once where its L1 holds nothing).
+ * within the staleness bound (the invalidation bus; at once where its L1 holds nothing).
  */
 import assert from "node:assert/strict";
 import { createCache } from "../../../shared/cache/index.ts";
 import { sharedL2, sleep, testNamespace } from "./fixtures/redis.ts";
 import { WorkerProcess } from "./fixtures/worker-process.ts";
 
-const L1_TTL_SECONDS = 0.5;
+const BOUND_MS = 500;
 
-Deno.test("two processes: writes and invalidations cross within the L1 TTL", async () => {
+Deno.test("two processes: writes and invalidations cross within the staleness bound", async () => {
   const l2 = await sharedL2();
   const namespace = testNamespace();
   // Both processes seal L2 values with the same key, as every isolate of a deployment does.
@@ -21,7 +21,7 @@ Deno.test("two processes: writes and invalidations cross within the L1 TTL", asy
     redisToken: l2.token,
     encryptionKeys,
     namespace,
-    l1TtlSeconds: L1_TTL_SECONDS,
+    staleBoundMs: BOUND_MS,
     l2TimeoutMs: 2000,
   });
   const worker = new WorkerProcess(new URL("./fixtures/worker.ts", import.meta.url), {
@@ -29,7 +29,7 @@ Deno.test("two processes: writes and invalidations cross within the L1 TTL", asy
     UPSTASH_REDIS_REST_TOKEN: l2.token,
     CACHE_NAMESPACE: namespace,
     CACHE_ENCRYPTION_KEYS: encryptionKeys,
-    CACHE_L1_TTL_SECONDS: String(L1_TTL_SECONDS),
+    CACHE_STALE_BOUND_MS: String(BOUND_MS),
   });
   try {
     // This process fills; the other process reads it from L2 without loading.
@@ -39,14 +39,14 @@ Deno.test("two processes: writes and invalidations cross within the L1 TTL", asy
       { value: { name: "Expo v1" }, source: "l2" },
     );
 
-    // This process writes through; the worker's L1 may lag, but not past its TTL.
+    // This process writes through; the worker's L1 may lag, but not past the bound.
     await here.set("project:1", { name: "Expo v2" }, { ttl: 60, tags: ["project:1"] });
-    await sleep(L1_TTL_SECONDS * 1000 + 150);
+    await sleep(BOUND_MS + 150);
     assert.deepEqual(await worker.ask({ op: "get", key: "project:1" }), {
       value: { name: "Expo v2" },
     });
 
-    // The worker invalidates by tag; this process (L1 holds v2) sees it within its L1 TTL.
+    // The worker invalidates by tag; this process (L1 holds v2) sees it within the bound.
     assert.deepEqual(await here.get("project:1"), { name: "Expo v2" });
     assert.deepEqual(await worker.ask({ op: "invalidate", tags: ["project:1"] }), { ok: true });
     assert.deepEqual(
@@ -54,7 +54,7 @@ Deno.test("two processes: writes and invalidations cross within the L1 TTL", asy
       { value: "<miss>" },
       "the invalidating process reads its own invalidation at once",
     );
-    await sleep(L1_TTL_SECONDS * 1000 + 150);
+    await sleep(BOUND_MS + 150);
     assert.equal(await here.get("project:1"), undefined);
 
     // The worker writes through; this process has nothing in L1, so it sees it at once.
