@@ -30,6 +30,7 @@ import { runPeer } from "./lib/peer.ts";
 import { runRecycling } from "./lib/recycling.ts";
 import { recyclingTargets } from "./lib/recycling-targets.ts";
 import { runSeal, type SealResult, sealTargets } from "./lib/seal.ts";
+import { runStaleness, stalenessTargets } from "./lib/staleness.ts";
 import { ROOT } from "./lib/procs.ts";
 import { EDGE_LIMITS } from "../scripts/stack/edge-runtime.ts";
 import { benchReports, type ReportPair } from "./lib/reports.ts";
@@ -133,6 +134,7 @@ async function main(): Promise<number> {
   let metricsOverhead: Results["metricsOverhead"] = null;
   let recycling: Results["recycling"] = null;
   let seal: SealResult | null = null;
+  let staleness: Results["staleness"] = null;
   try {
     // First, while nothing else runs: it is a CPU-bound loop in one process.
     peer = await runPeer(session);
@@ -144,6 +146,7 @@ async function main(): Promise<number> {
     await ceilingsAndMain(session, primary);
     await otherModes(session, primary);
     recycling = await runRecycling(session, primary);
+    staleness = await runStaleness(session, primary);
     reportPairs = await reports(session, primary);
     for (const other of [small, xlarge]) if (other) await scale(session, other);
     if (!small && !xlarge) notes.push(`Scale: only the ${primary.seed} seed was measured.`);
@@ -186,6 +189,7 @@ async function main(): Promise<number> {
     jobs,
     metricsOverhead,
     recycling,
+    staleness,
     // The issue's twelve, then the job queue's three against pg-boss (bench/lib/jobs-targets.ts),
     // then the metrics' cost on the cached read (bench/lib/metrics-targets.ts).
     targets: [
@@ -194,6 +198,7 @@ async function main(): Promise<number> {
       ...metricsTargets(metricsOverhead),
       ...sealTargets(seal),
       ...recyclingTargets(recycling, scenarios),
+      ...stalenessTargets(staleness),
     ],
     notes: [...notes, ...failures.map((f) => `HARNESS FAILURE: ${f}`)],
     wallClockS: (performance.now() - started) / 1000,

@@ -50,7 +50,8 @@ export function faultSettings(env: Record<string, string>, quick: boolean): Sett
   const staleBoundMs = cacheBoundMs + 2 * replayIntervalMs + 1000;
   const recoveryLimitMs = 2000;
   /** How long the probe watches: past the bound, and past the moment a breaker lets reads in. */
-  const watchMs = Math.max(staleBoundMs, Number(env.CACHE_BREAKER_OPEN_MS ?? 10_000) + cacheBoundMs) +
+  const watchMs =
+    Math.max(staleBoundMs, Number(env.CACHE_BREAKER_OPEN_MS ?? 10_000) + cacheBoundMs) +
     3000;
   const timing = quick
     ? { warm: 1500, hold: 2500, stall: 3500, poolHold: 3500, after: 4000, workers: 8 }

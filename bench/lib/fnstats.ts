@@ -61,6 +61,8 @@ export interface CacheSummary {
    */
   l2Latency: { calls: number; p50: number; p99: number; p999: number; max: number } | null;
   lookups: number;
+  /** Reads of the invalidation bus (one Redis command each) by the run's processes. */
+  busReads?: number | null;
 }
 
 /** Percentiles of the L2 calls between two snapshots, from their `le_<ms>` bucket deltas. */
@@ -130,6 +132,7 @@ export function summarizeCache(deltas: Flat[]): CacheSummary {
     l2Timeouts,
     l2Latency: l2Latency(deltas),
     lookups,
+    busReads: sum([/^cache\.bus\.reads$/]),
   };
 }
 

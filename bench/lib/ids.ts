@@ -18,4 +18,6 @@ export const IDS = {
   recycled: (id: string, mode: "on" | "off") => id.replace("@", `/recycle-${mode}@`),
   think: (seed: string) => `think/mix/l1/c1000@${seed}`,
   soak: (seed: string) => `soak/mix/l1/c1000@${seed}`,
+  /** The closed loop at c=1000 straight at the projects function's process: its own shedding. */
+  soakDirect: (mode: string, seed: string) => `soak/project/${mode}/c1000/direct@${seed}`,
 };

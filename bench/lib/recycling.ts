@@ -234,7 +234,10 @@ async function onOff(session: Session, stack: Stack, durationS: number) {
           },
         }, stack);
         tiers[id] = result ? counts : null;
-        if (mode === "off" && load === loads[0]) await measureDirect(session, stack, gw, "l1");
+        if (mode === "off" && load === loads[0]) {
+          await measureDirect(session, stack, gw, "l1");
+          await measureDirect(session, stack, gw, "l1", true);
+        }
       }
     }, withFlush);
   }

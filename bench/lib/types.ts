@@ -4,6 +4,7 @@ import type { Machine } from "./machine.ts";
 import type { ReportPair, Timing } from "./reports.ts";
 import type { WorkerTotals } from "./workers.ts";
 import type { WrkResult } from "./wrk.ts";
+import type { StalenessResult } from "./staleness.ts";
 
 export type CacheMode = "l1" | "l2" | "off";
 
@@ -231,6 +232,8 @@ export interface Results {
   metricsOverhead?: MetricsOverheadResult | null;
   /** Absent in results files written before the gateway recycled its workers. */
   recycling?: RecyclingResult | null;
+  /** Absent in results files written before the invalidation bus existed. */
+  staleness?: StalenessResult | null;
   targets: Target[];
   notes: string[];
   wallClockS: number;

@@ -69,19 +69,27 @@ export function readSpec(
  * Same key file, Zipf and token as the read through the gateway. `gw` must run with
  * RECYCLING_OFF: a retired worker's port is gone, and wrk cannot follow it to the next one.
  */
-export async function measureDirect(session: Session, stack: Stack, gw: Service, mode: CacheMode) {
-  const id = IDS.direct("project", mode, 50, stack.seed);
+export async function measureDirect(
+  session: Session,
+  stack: Stack,
+  gw: Service,
+  mode: CacheMode,
+  soak = false,
+) {
+  const id = soak ? IDS.soakDirect(mode, stack.seed) : IDS.direct("project", mode, 50, stack.seed);
   const port = await functionPort(gw, "projects");
   if (port === undefined) {
     session.failures.push(`${id}: the gateway's /health lists no port for projects`);
     return;
   }
-  const viaGateway = readSpec(session, stack, gw, mode, READS[0], 50);
+  const viaGateway = readSpec(session, stack, gw, mode, READS[0], soak ? 1000 : 50);
   await session.measure({
     ...viaGateway,
     id,
-    group: "direct",
-    title: `${viaGateway.title} (${RECYCLING_OFF.label})`,
+    group: soak ? "soak" : "direct",
+    title: `${viaGateway.title}${soak ? ", closed loop" : ""} (${RECYCLING_OFF.label})`,
+    // The soak: c=1000 for as long as the gateway's soak, so the function itself must shed.
+    ...(soak ? { durationS: session.config.soakS } : {}),
     via: "direct",
     url: `http://127.0.0.1:${port}`,
     // The function sees paths without /functions/v1, as the gateway forwards them. Its /stats
@@ -225,7 +233,10 @@ export async function otherModes(session: Session, stack: Stack) {
   await session.withGateway(
     stack,
     "off",
-    (gw) => measureDirect(session, stack, gw, "off"),
+    async (gw) => {
+      await measureDirect(session, stack, gw, "off");
+      await measureDirect(session, stack, gw, "off", true);
+    },
     RECYCLING_OFF,
   );
 }
