@@ -95,6 +95,13 @@ const COUNTERS: { [N in CounterName]: Reader<N> } = {
     return [[{ kind: "error" }, l2.errors], [{ kind: "timeout" }, l2.timeouts]];
   },
   crew_cache_loader_calls_total: () => [[{}, cache.getStats().loaderCalls]],
+  crew_cache_bus_total: () => {
+    const { reads, applied, gaps } = cache.getStats().bus;
+    return [[{ event: "read" }, reads], [{ event: "applied" }, applied], [
+      { event: "gap" },
+      gaps,
+    ]];
+  },
   crew_db_transactions_total: () => [[{}, getPoolStats().queries]],
   crew_db_transaction_errors_total: () => [[{}, getPoolStats().errors]],
   crew_db_pool_waits_total: () => [[{}, getPoolStats().acquireWaitMs.count]],

@@ -70,6 +70,13 @@ export const METRICS = [
     source: "isolate",
   }),
   defineMetric({
+    name: "crew_cache_bus_total",
+    type: "counter",
+    help: "Invalidation bus: reads sent (one Redis command each), entries applied, position gaps.",
+    labels: [F, "event"],
+    source: "isolate",
+  }),
+  defineMetric({
     name: "crew_db_transactions_total",
     type: "counter",
     help: "Database transactions started.",
