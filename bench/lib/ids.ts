@@ -10,6 +10,10 @@ export const IDS = {
   /** A read sent straight to the function's process, past the gateway. */
   direct: (what: string, mode: string, c: number, seed: string) =>
     `direct/${what}/${mode}/c${c}@${seed}`,
+  /** One project, one token, over and over: after the first, every answer is a replay. */
+  replay: (seed: string) => `direct/project-replay/l1/c50@${seed}`,
+  /** A bare Deno.serve answering the replay's exact bytes and headers from a Map. */
+  mapDirect: (seed: string) => `ceiling/map/direct/c50@${seed}`,
   /** One round of the metrics-overhead pair: the cached read direct, metrics on or off. */
   metrics: (mode: "on" | "off", round: number, seed: string) =>
     `direct/project/l1/c50/metrics-${mode}/r${round}@${seed}`,

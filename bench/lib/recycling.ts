@@ -29,7 +29,7 @@ import { HOSTED, type Recycling, RECYCLING_OFF, type Session } from "./session.t
 import type { Stack } from "./stack.ts";
 import type { ColdStartRow, RecyclingResult, TierCounts } from "./types.ts";
 import { readHealth, waitForHealth } from "./workers.ts";
-import { measureDirect, mixSpec, prefill, READS, readSpec } from "./workloads.ts";
+import { measureDirect, measureReplay, mixSpec, prefill, READS, readSpec } from "./workloads.ts";
 import { seriesKey } from "../../shared/observe/metrics.ts";
 
 const IDLE_S = 1;
@@ -236,6 +236,7 @@ async function onOff(session: Session, stack: Stack, durationS: number) {
         tiers[id] = result ? counts : null;
         if (mode === "off" && load === loads[0]) {
           await measureDirect(session, stack, gw, "l1");
+          await measureReplay(session, stack, gw);
           await measureDirect(session, stack, gw, "l1", true);
         }
       }

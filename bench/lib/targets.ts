@@ -108,6 +108,14 @@ export function computeTargets(
     0.5,
   ));
   targets.push(l1ShareTarget(scenarios, cachedDirect));
+  targets.push(rpsRatio(
+    scenarios,
+    "a replayed read (GET /projects/{id}, one key, direct) ÷ bare Deno.serve sending the same " +
+      "bytes and headers from a Map ≥ 0.8×",
+    IDS.replay(seed),
+    IDS.mapDirect(seed),
+    0.8,
+  ));
   targets.push(p99Bound(
     scenarios,
     "cached GET /projects/{id} direct p99 ≤ 5 ms (c=50)",

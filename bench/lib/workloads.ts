@@ -7,7 +7,7 @@
  */
 import { writeClaimKeys } from "./keys.ts";
 import { IDS } from "./ids.ts";
-import type { Service } from "./procs.ts";
+import { ROOT, type Service, startDeno } from "./procs.ts";
 import { RECYCLING_OFF, type Session } from "./session.ts";
 import type { Stack } from "./stack.ts";
 import type { CacheMode, ScenarioResult } from "./types.ts";
@@ -96,6 +96,62 @@ export async function measureDirect(
     // are still read through the gateway (one process per function: the same one).
     env: { ...viaGateway.env, BENCH_PATH: "/projects/{key}" },
   }, stack);
+}
+
+/**
+ * A replayed read against the least a server can do to send the same answer: one project, one
+ * token, c=50, straight at the projects process (every answer after the first is a replay,
+ * shared/http/replay.ts), then a bare Deno.serve answering that project's exact status, headers
+ * and bytes from a Map (bench/ceilings/map-serve.ts, filled from the same process). `gw` must run
+ * with RECYCLING_OFF, as for `measureDirect`.
+ */
+export async function measureReplay(session: Session, stack: Stack, gw: Service) {
+  const port = await functionPort(gw, "projects");
+  if (port === undefined) {
+    session.failures.push(`${IDS.replay(stack.seed)}: the gateway lists no port for projects`);
+    return;
+  }
+  const key = (await Deno.readTextFile(stack.keys.projects)).split("\n")[0];
+  const oneKey = `${session.workDir}/${stack.seed}/one-project.txt`;
+  await Deno.mkdir(`${session.workDir}/${stack.seed}`, { recursive: true });
+  await Deno.writeTextFile(oneKey, key + "\n");
+  const base = readSpec(session, stack, gw, "l1", READS[0], 50);
+  await session.measure({
+    ...base,
+    id: IDS.replay(stack.seed),
+    group: "direct",
+    title: `GET project, one key: replayed (${RECYCLING_OFF.label})`,
+    via: "direct",
+    url: `http://127.0.0.1:${port}`,
+    env: { ...base.env, BENCH_PATH: "/projects/{key}", BENCH_KEYS: oneKey },
+  }, stack);
+  const map = await startDeno({
+    name: "ceiling-map",
+    script: `${ROOT}/bench/ceilings/map-serve.ts`,
+    args: (
+      p,
+    ) => ["--port", String(p), "--from", `http://127.0.0.1:${port}/projects/`, "--keys", oneKey],
+    env: { ...stack.env, BENCH_TOKEN: stack.adminToken },
+    logDir: session.logDir,
+    readyPath: `/p/${key}`,
+  });
+  try {
+    await session.measure({
+      id: IDS.mapDirect(stack.seed),
+      group: "ceiling",
+      title: "bare Deno.serve, the replay's bytes and headers from a Map",
+      via: "direct",
+      cacheMode: null,
+      seed: stack.seed,
+      url: map.url,
+      script: "get.lua",
+      connections: 50,
+      env: { BENCH_PATH: "/p/{key}", BENCH_KEYS: oneKey, BENCH_TOKEN: stack.adminToken },
+      functions: [],
+    }, stack);
+  } finally {
+    await map.stop();
+  }
 }
 
 /** The loopback port of a ready process of `fn` (scripts/stack/gateway.ts /health). */

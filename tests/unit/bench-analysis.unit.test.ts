@@ -91,6 +91,8 @@ function atThresholds(overrides: Record<string, Shape> = {}): ScenarioResult[] {
     [IDS.helloGateway(SEED)]: { rps: 5_000 },
     [IDS.pgDirect(SEED)]: { rps: 4_000 },
     [IDS.direct("project", "l1", 50, SEED)]: { rps: 5_000, p99: 5, l1: 97 },
+    [IDS.replay(SEED)]: { rps: 8_000 },
+    [IDS.mapDirect(SEED)]: { rps: 10_000 },
     [IDS.read("project", "l1", 50, SEED)]: { rps: 2_500 },
     [IDS.direct("project", "off", 50, SEED)]: { rps: 2_000, p99: 30 },
     [IDS.mix("l1", 50, SEED)]: { rps: 3_000, queries: 0.1 },
@@ -115,15 +117,15 @@ function targets(overrides: Record<string, Shape> = {}, p = peer(2_000, 1_000)):
 
 const verdicts = (list: Target[]) => list.map((t) => t.met);
 
-Deno.test("bench targets: fifteen rows in the issue's order, each with numerator and denominator", () => {
+Deno.test("bench targets: sixteen rows in the issue's order, each with numerator and denominator", () => {
   const list = targets();
-  assert.equal(list.length, 15);
+  assert.equal(list.length, 16);
   assert.match(list[0].name, /^cached GET \/projects\/\{id\} direct ÷ bare Deno\.serve hello/);
   assert.match(list[1].name, /^share of the cached GET .* from L1 or replay/);
-  assert.match(list[10].name, /^1000 users with think time/);
-  assert.match(list[11].name, /^c=1000 closed-loop stress, uncached GET project direct/);
-  assert.match(list[13].name, /^c=1000 closed-loop stress, 95\/5 mix via gateway/);
-  assert.match(list[14].name, /^dashboard reports from MVs/);
+  assert.match(list[11].name, /^1000 users with think time/);
+  assert.match(list[12].name, /^c=1000 closed-loop stress, uncached GET project direct/);
+  assert.match(list[14].name, /^c=1000 closed-loop stress, 95\/5 mix via gateway/);
+  assert.match(list[15].name, /^dashboard reports from MVs/);
   for (const t of list) {
     assert.ok(t.numerator.length > 0 && t.denominator.length > 0, t.name);
     assert.doesNotMatch(t.numerator, /not measured/, t.name);
@@ -132,10 +134,13 @@ Deno.test("bench targets: fifteen rows in the issue's order, each with numerator
   assert.match(list[0].denominator, /10,000 req\/s \(ceiling\/hello\/direct\/c50@large\)/);
   assert.match(list[1].numerator, /9,700 L1 hits .*the bus: 4\.0 Redis commands\/s/);
   assert.match(list[1].denominator, /10,000 cache lookups/);
-  assert.match(list[7].numerator, /0\.100 DB queries\/request \(mix\/l1\/c50@large\)/);
-  assert.match(list[7].denominator, /1\.000 DB queries\/request \(mix\/off\/c50@large\)/);
-  assert.equal(list[4].goal, "report");
+  assert.match(list[2].numerator, /8,000 req\/s \(direct\/project-replay\/l1\/c50@large\)/);
+  assert.match(list[2].denominator, /10,000 req\/s \(ceiling\/map\/direct\/c50@large\)/);
+  assert.match(list[8].numerator, /0\.100 DB queries\/request \(mix\/l1\/c50@large\)/);
+  assert.match(list[8].denominator, /1\.000 DB queries\/request \(mix\/off\/c50@large\)/);
+  assert.equal(list[5].goal, "report");
   assert.deepEqual(verdicts(list), [
+    true,
     true,
     true,
     true,
@@ -158,49 +163,50 @@ Deno.test("bench targets: each goal flips to not met just past its threshold", (
   const cached = IDS.direct("project", "l1", 50, SEED);
   const uncached = IDS.direct("project", "off", 50, SEED);
   const cases: [number, Record<string, Shape>][] = [
+    [2, { [IDS.replay(SEED)]: { rps: 7_999 } }],
     [0, { [cached]: { rps: 4_999, p99: 5, l1: 97 } }],
     [1, { [cached]: { rps: 5_000, p99: 5, l1: 96.99 } }],
-    [2, { [cached]: { rps: 5_000, p99: 5.01, l1: 97 } }],
-    [3, { [IDS.helloGateway(SEED)]: { rps: 4_999 } }],
-    [5, { [uncached]: { rps: 1_999, p99: 30 } }],
-    [6, { [uncached]: { rps: 2_000, p99: 30.01 } }],
-    [7, { [IDS.mix("l1", 50, SEED)]: { rps: 3_000, queries: 0.11 } }],
-    [8, { [IDS.mix("l1", 50, SEED)]: { rps: 2_999, queries: 0.1 } }],
-    [10, { [IDS.think(SEED)]: { p99: 200.01 } }],
-    [10, { [IDS.think(SEED)]: { statuses: { "200": 9_999, "500": 1 } } }],
-    [10, { [IDS.think(SEED)]: { timeouts: 1 } }],
-    [11, { [IDS.soakDirect("off", SEED)]: { timeouts: 1 } }],
-    [12, { [IDS.soakDirect("l1", SEED)]: { statuses: { "200": 9_999, "504": 1 } } }],
-    [13, { [IDS.soak(SEED)]: { statuses: { "200": 9_999, "503": 1 }, shed: 0 } }],
-    [13, { [IDS.soak(SEED)]: { statuses: { "200": 9_999, "502": 1 } } }],
-    [13, { [IDS.soak(SEED)]: { timeouts: 1 } }],
+    [3, { [cached]: { rps: 5_000, p99: 5.01, l1: 97 } }],
+    [4, { [IDS.helloGateway(SEED)]: { rps: 4_999 } }],
+    [6, { [uncached]: { rps: 1_999, p99: 30 } }],
+    [7, { [uncached]: { rps: 2_000, p99: 30.01 } }],
+    [8, { [IDS.mix("l1", 50, SEED)]: { rps: 3_000, queries: 0.11 } }],
+    [9, { [IDS.mix("l1", 50, SEED)]: { rps: 2_999, queries: 0.1 } }],
+    [11, { [IDS.think(SEED)]: { p99: 200.01 } }],
+    [11, { [IDS.think(SEED)]: { statuses: { "200": 9_999, "500": 1 } } }],
+    [11, { [IDS.think(SEED)]: { timeouts: 1 } }],
+    [12, { [IDS.soakDirect("off", SEED)]: { timeouts: 1 } }],
+    [13, { [IDS.soakDirect("l1", SEED)]: { statuses: { "200": 9_999, "504": 1 } } }],
+    [14, { [IDS.soak(SEED)]: { statuses: { "200": 9_999, "503": 1 }, shed: 0 } }],
+    [14, { [IDS.soak(SEED)]: { statuses: { "200": 9_999, "502": 1 } } }],
+    [14, { [IDS.soak(SEED)]: { timeouts: 1 } }],
   ];
   for (const [index, override] of cases) {
     const list = targets(override);
     assert.equal(list[index].met, false, `${list[index].name} with ${JSON.stringify(override)}`);
-    const others = verdicts(list).filter((_, i) => i !== index && i !== 4);
+    const others = verdicts(list).filter((_, i) => i !== index && i !== 5);
     assert.ok(others.every((v) => v === true), `only row ${index + 1} flips`);
   }
-  assert.equal(targets({}, peer(1_999, 1_000))[9].met, false);
+  assert.equal(targets({}, peer(1_999, 1_000))[10].met, false);
   const slowMv = [report("project financials (all projects)", 2, 99)];
-  assert.equal(computeTargets(atThresholds(), slowMv, SEED, null)[14].met, false);
+  assert.equal(computeTargets(atThresholds(), slowMv, SEED, null)[15].met, false);
 });
 
 Deno.test("bench targets: shed 503s are counted apart from other 5xx and shown with timeouts", () => {
-  const soak = targets()[13];
+  const soak = targets()[14];
   assert.match(soak.numerator, /1,000 shed 503s \(Retry-After\), 0 other 5xx, 0 timeouts/);
   assert.match(soak.value, /0 other 5xx, 0 timeouts/);
-  const think = targets()[10];
+  const think = targets()[11];
   assert.match(think.denominator, /0 5xx, 0 timeouts, 0 socket \(10 4xx refusals not counted\)/);
   assert.match(think.numerator, /500 req\/s achieved/);
 });
 
 Deno.test("bench targets: a missing input reads not measured, never met or not met", () => {
   const list = computeTargets([], [], SEED, null);
-  assert.equal(list.length, 15);
+  assert.equal(list.length, 16);
   assert.ok(list.every((t) => t.met === null), "no verdict without inputs");
   assert.match(list[0].numerator, /not measured \(direct\/project\/l1\/c50@large\)/);
-  assert.match(list[9].numerator, /not measured/);
+  assert.match(list[10].numerator, /not measured/);
 });
 
 Deno.test("bench scale: flat within 1.5× of the small seed, else names the row and factor", () => {
