@@ -30,7 +30,7 @@ export async function runPhase(
   fx: ProbeFixtures,
 ): Promise<PhaseResult> {
   const { direct, gateway } = suite;
-  const { deadlineMs, staleBoundMs, timing, watchMs } = suite.settings;
+  const { deadlineMs, staleBoundMs, cacheBoundMs, timing, watchMs } = suite.settings;
   log(`phase ${phase.name}: ${phase.fault}`);
   const load = new Load(fx, {
     workers: timing.workers,
@@ -86,9 +86,11 @@ export async function runPhase(
     ? Math.max(...lateFailures.map((r) => r.start - backAt))
     : 0;
   const staleAfterBound = probe
-    ? [...probe.reads, ...probe.setupReads].filter((r) => r.stale && r.at > staleBoundMs).length
+    ? probe.reads.filter((r) => r.stale && r.at > staleBoundMs).length +
+      probe.setupReads.filter((r) => r.stale && r.at > cacheBoundMs).length
     : 0;
   const lastStale = probe?.reads.filter((r) => r.stale).at(-1)?.at;
+  const lastSetupStale = probe?.setupReads.filter((r) => r.stale).at(-1)?.at;
   return {
     name: phase.name,
     fault: phase.fault,
@@ -120,6 +122,11 @@ export async function runPhase(
         lastStaleMs: lastStale === undefined ? null : Math.round(lastStale),
         afterBound: staleAfterBound,
         boundMs: staleBoundMs,
+        setup: {
+          reads: probe.setupReads.length,
+          lastStaleMs: lastSetupStale === undefined ? null : Math.round(lastSetupStale),
+          boundMs: cacheBoundMs,
+        },
       }
       : null,
   };

@@ -30,6 +30,8 @@ export interface PhaseResult {
     lastStaleMs: number | null;
     afterBound: number;
     boundMs: number;
+    /** The set-up write, made with Redis up: reads, and the last stale one (ms after the ack). */
+    setup?: { reads: number; lastStaleMs: number | null; boundMs: number };
   } | null;
 }
 
@@ -87,10 +89,17 @@ export function toMarkdown(report: Report): string {
   ];
   for (const r of report.phases) {
     const v = verdict(r);
+    const setup = r.stale?.setup;
     const stale = r.stale
       ? `${r.stale.afterBound} (of ${r.stale.reads}; last stale at ${
         r.stale.lastStaleMs ?? "–"
-      } ms)`
+      } ms${
+        setup
+          ? `; Redis up: last stale at ${
+            setup.lastStaleMs ?? "–"
+          } ms of ${setup.reads}, bound ${setup.boundMs} ms`
+          : ""
+      })`
       : "n/a";
     const cached = r.cachedDuringFault
       ? `${
