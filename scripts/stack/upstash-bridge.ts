@@ -8,6 +8,8 @@
  * - `GET|POST /get/key` path-style commands (a POST body becomes the last argument)
  * - `authorization: Bearer <token>` required (401 otherwise)
  * - `Upstash-Encoding: base64`: every string result is base64-encoded except the status "OK".
+ * - `GET /_bridge/usage` → `{requests, commands}` so far, counted as Upstash bills them (see
+ *   `BridgeUsage`); not part of Upstash's protocol: the benchmark's cost model reads it.
  *
  * Run: `deno run -A scripts/stack/upstash-bridge.ts` with env REDIS_URL, REDIS_REST_PORT,
  * UPSTASH_REDIS_REST_TOKEN. Values are never logged: they may hold personal data.
@@ -147,6 +149,19 @@ class ScriptAdapter {
   }
 }
 
+/**
+ * What clients asked of the bridge, counted as Upstash bills: each command of a request, of a
+ * pipeline and of a transaction (not the MULTI/EXEC the bridge wraps a transaction in), and a
+ * script (EVAL/EVALSHA) as ONE command. redis-server's own count cannot stand in for it: its
+ * `total_commands_processed` and `commandstats` also count every redis.call inside a script.
+ */
+export interface BridgeUsage {
+  requests: number;
+  commands: number;
+}
+
+export const USAGE_PATH = "/_bridge/usage";
+
 /** Path after the origin, without the query string, e.g. `/pipeline`. */
 function pathOf(url: string): string {
   const slash = url.indexOf("/", url.indexOf("//") + 2);
@@ -162,20 +177,30 @@ export function createBridgeHandler(
 ): (req: Request) => Promise<Response> {
   const expected = `Bearer ${token}`;
   const scripts = new ScriptAdapter();
+  const usage: BridgeUsage = { requests: 0, commands: 0 };
   const send = async (commands: RespCommand[]) =>
     scripts.outbound(commands, await pool.send(await scripts.inbound(commands)));
+  const counted = (commands: RespCommand[]) => {
+    usage.requests++;
+    usage.commands += commands.length;
+    return commands;
+  };
   return async (req) => {
     if (req.headers.get("authorization") !== expected) {
       return reply({ error: "Unauthorized" }, 401);
     }
     const base64 = req.headers.get("upstash-encoding")?.toLowerCase() === "base64";
     const path = pathOf(req.url);
+    if (path === USAGE_PATH && req.method === "GET") return reply(usage);
     try {
       if (path === "/pipeline") {
-        const replies = await send(toCommands(await req.json()));
+        const commands = counted(toCommands(await req.json()));
+        const replies = await send(commands);
         return reply(replies.map((r) => outcome(r, base64)));
       }
-      if (path === "/multi-exec") return await multiExec(send, await req.json(), base64);
+      if (path === "/multi-exec") {
+        return await multiExec(send, counted(toCommands(await req.json())), base64);
+      }
       let command: RespCommand;
       if (path === "/" || path === "") {
         command = toCommand(await req.json());
@@ -184,7 +209,7 @@ export function createBridgeHandler(
         const body = req.method === "POST" ? await req.text() : "";
         command = body === "" ? parts : [...parts, body];
       }
-      const [r] = await send([command]);
+      const [r] = await send(counted([command]));
       const out = outcome(r, base64);
       return reply(out, "error" in out ? 400 : 200);
     } catch (error) {
@@ -202,10 +227,9 @@ export function createBridgeHandler(
 
 async function multiExec(
   send: (commands: RespCommand[]) => Promise<RespReply[]>,
-  body: unknown,
+  commands: RespCommand[],
   base64: boolean,
 ): Promise<Response> {
-  const commands = toCommands(body);
   const replies = await send([["multi"], ...commands, ["exec"]]);
   const exec = replies[replies.length - 1];
   if (exec instanceof RespError || exec === null) {
