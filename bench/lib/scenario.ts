@@ -1,12 +1,14 @@
 /**
  * One measured scenario: optional warm-up, then wrk while the probes watch — pg_stat_statements
  * before/after, Postgres backends every 250 ms, the functions' /stats counters before/after and
- * their pool gauges every 500 ms, and the workers' CPU, starts and retirements from the
- * gateway's /health before/after (bench/lib/workers.ts).
+ * their pool gauges every 500 ms, the workers' CPU, starts and retirements from the
+ * gateway's /health before/after (bench/lib/workers.ts), and — read closest to wrk — the Redis
+ * commands and the database's CPU the cost model prices (bench/lib/usage.ts).
  */
 import { countDelta, type DbProbe, topStatements } from "./dbprobe.ts";
 import { deltaOf, readStats, samplePools, summarizeCache } from "./fnstats.ts";
 import type { CacheMode, ScenarioResult } from "./types.ts";
+import { type UsageProbe, usageFields } from "./usage.ts";
 import {
   CPU_SETTLE_MS,
   readHealth,
@@ -39,6 +41,8 @@ export interface ScenarioSpec {
   gatewayUrl?: string;
   adminToken: string;
   probe: DbProbe;
+  /** Redis commands and database CPU around wrk; left out, those fields read null. */
+  usage?: UsageProbe;
   /** Called before the warm-up and again before the measured run (fresh claim key file). */
   prepare?: () => Promise<void>;
   /** Called after the warm-up, before the other probes; what it returns, after them. */
@@ -79,9 +83,11 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
   const pools = withStats
     ? samplePools(spec.gatewayUrl!, spec.functions, spec.adminToken, 500)
     : undefined;
+  const usageBefore = await spec.usage?.snapshot();
   const run = runWrk({ ...wrk, connections: spec.connections, durationS: spec.durationS });
   // Stop the samplers whether or not wrk succeeded, then surface wrk's error.
   await run.catch(() => {});
+  const usageAfter = await spec.usage?.snapshot();
   const backendSample = await backends.stop();
   const poolSample = await pools?.stop();
   const result = await run;
@@ -130,6 +136,9 @@ export async function runScenario(spec: ScenarioSpec): Promise<ScenarioResult> {
       : {}),
     maxBackends: backendSample.samples > 0 ? backendSample.max : null,
     workers: recycled ? workerCpu(workers, recycled, result.requests) : null,
+    ...(usageBefore && usageAfter
+      ? usageFields(usageBefore, usageAfter, result)
+      : { redis: null, dbCpu: null, poolerCpu: null, bytesOutPerReq: null }),
   };
 }
 

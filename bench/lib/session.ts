@@ -83,6 +83,7 @@ export class Session {
         warmupS: config.warmupS,
         adminToken: stack.adminToken,
         probe: stack.probe,
+        usage: stack.usage,
         ...spec,
       });
       this.scenarios.push(result);

@@ -1,11 +1,12 @@
 /**
  * A stack the bench measures, as the harness sees it: its env (from an env file or our own), a
- * probe on its database (pg_stat_statements on), the key files drawn from its seed, and an admin
- * token for the requests.
+ * probe on its database (pg_stat_statements on), the key files drawn from its seed, an admin
+ * token for the requests, and where its Redis commands and database CPU are read (usage.ts).
  */
 import { mintUserJwt } from "../../scripts/stack/keys.ts";
 import { DbProbe } from "./dbprobe.ts";
 import { type KeyFiles, writeKeyFiles } from "./keys.ts";
+import { UsageProbe } from "./usage.ts";
 
 // The seed's fixed admin (scripts/seed/demo-users.ts): sees every row, so reads fill and hit the
 // shared cache entries — the path most traffic takes.
@@ -27,6 +28,7 @@ export interface Stack {
   probe: DbProbe;
   keys: KeyFiles;
   adminToken: string;
+  usage: UsageProbe;
 }
 
 /** Opens the stack seeded with `seed`; its key files go under `workDir`/`seed`. */
@@ -52,7 +54,8 @@ export async function openStack(
     secret: env.JWT_SECRET,
     expiresIn: 6 * 3600,
   });
-  return { seed, env, probe, keys, adminToken };
+  const usage = await UsageProbe.open(probe, env);
+  return { seed, env, probe, keys, adminToken, usage };
 }
 
 /**

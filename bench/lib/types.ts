@@ -40,6 +40,51 @@ export interface ScenarioResult extends WrkResult {
   maxBackends: number | null;
   /** The workers' CPU, starts and retirements over the run; absent in older results files. */
   workers?: WorkerCpu | null;
+  /** Redis commands over wrk's window (bench/lib/redis-usage.ts); absent in older files. */
+  redis?: RedisUsage | null;
+  /** CPU of Postgres's processes (postmaster and all it forked) over the window (proc-cpu.ts). */
+  dbCpu?: ProcessCpu | null;
+  /** pgbouncer's CPU over the window: the pooler, billed outside the compute size when hosted. */
+  poolerCpu?: ProcessCpu | null;
+  /** wrk's bytes read (headers and bodies) ÷ requests: the egress of one response. */
+  bytesOutPerReq?: number | null;
+}
+
+/** Commands in a window, as Upstash bills them where the bridge counted them. */
+export interface RedisUsage {
+  commands: number;
+  perReq: number;
+  /** "bridge": the Upstash bridge's count; "redis": redis-server's (every call in a script too). */
+  source: "bridge" | "redis";
+  /** redis-server's total_commands_processed Δ, less the harness's INFO. */
+  serverCommands: number;
+  /** RESP bytes in + out at redis-server (REST adds JSON and HTTP framing on top). */
+  netBytes: number;
+}
+
+/** CPU ms of a set of processes over a window, and per wrk request. */
+export interface ProcessCpu {
+  ms: number;
+  perReqMs: number;
+}
+
+/**
+ * Redis commands with the gateway up and no load (bench/lib/idle-redis.ts): the metrics flush,
+ * the outbox replayer, the bus — per live function worker (isolate) per second.
+ */
+export interface IdleRedis {
+  seconds: number;
+  /** Ready workers of the functions, averaged over the window's /health samples. */
+  workers: number;
+  commands: number;
+  perWorkerPerS: number;
+  source: "bridge" | "redis";
+  serverCommands: number;
+  netBytesPerWorkerPerS: number;
+  /** redis-server's used_memory_dataset at the end: what a plan's data-size limit is about. */
+  datasetBytes: number;
+  /** Workers that retired during the window (their farewell flush is in the count). */
+  retired: number;
 }
 
 /**
@@ -234,6 +279,8 @@ export interface Results {
   recycling?: RecyclingResult | null;
   /** Absent in results files written before the invalidation bus existed. */
   staleness?: StalenessResult | null;
+  /** Absent in results files written before the cost model existed. */
+  idleRedis?: IdleRedis | null;
   targets: Target[];
   notes: string[];
   wallClockS: number;

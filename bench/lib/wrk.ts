@@ -40,11 +40,14 @@ export interface WrkResult {
   writes: number;
   /** 503s that carried Retry-After (overload shed on purpose); they are in `statuses` too. */
   shed: number;
+  /** Bytes wrk read (status lines, headers, bodies); absent in older results files. */
+  bytes?: number;
 }
 
 interface WrkJson {
   requests: number;
   duration_us: number;
+  bytes?: number;
   errors: Omit<WrkResult["errors"], "total">;
   latency_us: Record<"mean" | "max" | "p50" | "p90" | "p99" | "p999", number>;
   statuses: Record<string, number>;
@@ -76,6 +79,7 @@ export function parseWrkOutput(stdout: string): WrkResult {
     statuses: raw.statuses,
     writes: raw.writes,
     shed: raw.shed ?? 0,
+    ...(raw.bytes !== undefined ? { bytes: raw.bytes } : {}),
   };
 }
 
