@@ -14,12 +14,17 @@
  * cache modes, what recycling costs (bench/lib/recycling.ts: cold starts, the cached read and the
  * mix with recycling on and off). Last, on the small seed: the metrics-overhead pair
  * (bench/lib/metrics.ts), the cached read direct with metrics on and METRICS_DISABLED=1.
+ * After the main reads and mix, the L1 gateway idles a while: the Redis commands its workers
+ * send with no load (bench/lib/idle-redis.ts), which the cost model (bench/lib/cost.ts) prices
+ * with the mix's per-request counts.
  * Exits non-zero when the harness breaks (wrk missing, a scenario with no requests, a gateway
  * that never comes up, a job lost or drained twice) — never because a target is missed.
  */
 import { parseArgs } from "node:util";
 import { computeRatios, computeScale, computeTargets } from "./lib/analysis.ts";
 import { measureCeilings, withCeilingServers } from "./lib/ceilings.ts";
+import { costReport, costTargets } from "./lib/cost-targets.ts";
+import { measureIdleRedis } from "./lib/idle-redis.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { toMarkdown } from "./lib/markdown.ts";
 import { runJobs } from "./lib/jobs.ts";
@@ -37,8 +42,8 @@ import { benchReports, type ReportPair } from "./lib/reports.ts";
 import { benchConfig, Session } from "./lib/session.ts";
 import { ADMIN_ID, openStack, pauseCronJob, type Stack } from "./lib/stack.ts";
 import { toSvg } from "./lib/svg.ts";
-import type { Results } from "./lib/types.ts";
-import { mainReadsAndMix, otherModes, scale } from "./lib/workloads.ts";
+import type { IdleRedis, Results } from "./lib/types.ts";
+import { ALL_FUNCTIONS, mainReadsAndMix, otherModes, scale } from "./lib/workloads.ts";
 
 const { values: args } = parseArgs({
   args: Deno.args,
@@ -54,8 +59,10 @@ const { values: args } = parseArgs({
 const quick = args.quick!;
 const outDir = args.out ?? `${ROOT}/bench/results${quick ? "/tmp" : ""}`;
 
-// The ceilings and the main reads and mix share one L1 gateway (started once, its cache warm).
-async function ceilingsAndMain(session: Session, stack: Stack) {
+// The ceilings and the main reads and mix share one L1 gateway (started once, its cache warm);
+// then it idles, its workers warm, for the Redis commands they send with no load.
+async function ceilingsAndMain(session: Session, stack: Stack): Promise<IdleRedis | null> {
+  let idle: IdleRedis | null = null;
   await withCeilingServers(
     stack,
     session.logDir,
@@ -63,8 +70,10 @@ async function ceilingsAndMain(session: Session, stack: Stack) {
       session.withGateway(stack, "l1", async (gw) => {
         await measureCeilings(session, stack, gw, servers);
         await mainReadsAndMix(session, stack, gw);
+        idle = await measureIdleRedis(session, stack, gw, ALL_FUNCTIONS);
       }),
   );
+  return idle;
 }
 
 /** The materialized views against the live queries; a failure is recorded, not thrown. */
@@ -135,6 +144,7 @@ async function main(): Promise<number> {
   let recycling: Results["recycling"] = null;
   let seal: SealResult | null = null;
   let staleness: Results["staleness"] = null;
+  let idleRedis: IdleRedis | null = null;
   try {
     // First, while nothing else runs: it is a CPU-bound loop in one process.
     peer = await runPeer(session);
@@ -143,7 +153,7 @@ async function main(): Promise<number> {
     // Next, still before any load: the queue beside pg-boss, on the primary stack's Postgres
     // (the function it may start drains every queue, and the load's writes enqueue jobs).
     jobs = await runJobs(session, primary);
-    await ceilingsAndMain(session, primary);
+    idleRedis = await ceilingsAndMain(session, primary);
     await otherModes(session, primary);
     recycling = await runRecycling(session, primary);
     staleness = await runStaleness(session, primary);
@@ -168,6 +178,12 @@ async function main(): Promise<number> {
   }
 
   const poolerPoolSize = Number(primary.env.POOLER_POOL_SIZE ?? 20);
+  const cost = costReport(
+    scenarios,
+    idleRedis,
+    primary.seed,
+    `${machine.cpus} × ${machine.cpuModel}`,
+  );
   const results: Results = {
     machine,
     config: {
@@ -190,8 +206,12 @@ async function main(): Promise<number> {
     metricsOverhead,
     recycling,
     staleness,
+    idleRedis,
+    cost,
     // The issue's twelve, then the job queue's three against pg-boss (bench/lib/jobs-targets.ts),
-    // then the metrics' cost on the cached read (bench/lib/metrics-targets.ts).
+    // then the metrics' cost on the cached read (bench/lib/metrics-targets.ts), sealing's,
+    // recycling's and staleness's, and last the month's bill after ÷ before
+    // (bench/lib/cost-targets.ts).
     targets: [
       ...computeTargets(scenarios, reportPairs, primary.seed, peer),
       ...jobsTargets(jobs),
@@ -199,6 +219,7 @@ async function main(): Promise<number> {
       ...sealTargets(seal),
       ...recyclingTargets(recycling, scenarios),
       ...stalenessTargets(staleness),
+      ...costTargets(cost),
     ],
     notes: [...notes, ...failures.map((f) => `HARNESS FAILURE: ${f}`)],
     wallClockS: (performance.now() - started) / 1000,

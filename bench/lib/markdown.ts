@@ -1,7 +1,9 @@
 /**
  * The Markdown report: machine, targets (each with its numerator and denominator), how cost
- * grows with the seed, every scenario in one table, reports, ratios.
+ * grows with the seed, what a month costs (cost-markdown.ts), every scenario in one table,
+ * reports, ratios.
  */
+import { costSection } from "./cost-markdown.ts";
 import { tierText } from "./recycling.ts";
 import type { JobsLatency, JobsThroughput, Results, ScenarioResult } from "./types.ts";
 import { retiredText } from "./workers.ts";
@@ -262,6 +264,7 @@ export function toMarkdown(results: Results): string {
   lines.push(...jobsSection(results));
   lines.push(...metricsSection(results));
   lines.push(...recyclingSection(results));
+  lines.push(...costSection(results));
   lines.push("## Scenarios");
   lines.push("");
   lines.push(

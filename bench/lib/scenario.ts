@@ -8,7 +8,7 @@
 import { countDelta, type DbProbe, topStatements } from "./dbprobe.ts";
 import { deltaOf, readStats, samplePools, summarizeCache } from "./fnstats.ts";
 import type { CacheMode, ScenarioResult } from "./types.ts";
-import { type UsageProbe, usageFields } from "./usage.ts";
+import { usageFields, type UsageProbe } from "./usage.ts";
 import {
   CPU_SETTLE_MS,
   readHealth,

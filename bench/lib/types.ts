@@ -1,5 +1,6 @@
 /** The shape of a results file (bench/results/<date>-<sha>.json). */
 import type { CacheSummary, PoolSample } from "./fnstats.ts";
+import type { CostReport } from "./cost.ts";
 import type { Machine } from "./machine.ts";
 import type { ReportPair, Timing } from "./reports.ts";
 import type { WorkerTotals } from "./workers.ts";
@@ -281,6 +282,7 @@ export interface Results {
   staleness?: StalenessResult | null;
   /** Absent in results files written before the cost model existed. */
   idleRedis?: IdleRedis | null;
+  cost?: CostReport | null;
   targets: Target[];
   notes: string[];
   wallClockS: number;
