@@ -9,7 +9,8 @@ import type { Results, ScenarioResult } from "./types.ts";
 
 const n = (v: number | null | undefined, digits = 2) =>
   v === null || v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits);
-const dollars = (v: number | null) => v === null ? "not measured" : `$${v.toFixed(2)}`;
+const dollars = (v: number | null) =>
+  v === null ? "not measured" : `${v < 0 ? "−" : ""}$${Math.abs(v).toFixed(2)}`;
 const cell = (text: string) => text.replace(/\|/g, "\\|");
 
 function lineCell(line: CostLine | undefined): string {
@@ -37,9 +38,14 @@ function billTable(c: CostReport): string[] {
 function measuredTable(c: CostReport): string[] {
   const row = (what: string, f: (s: CostSide) => string) =>
     `| ${what} | ${cell(f(c.before))} | ${cell(f(c.after))} |`;
-  const upstash = (s: CostSide) =>
-    s.upstash?.options.map((o) => `${o.name} ${o.usd === null ? `(${o.why})` : dollars(o.usd)}`)
-      .join("; ") ?? "–";
+  // Pay-as-you-go, then the fixed plans up to the first that fits (the larger ones cost more).
+  const upstash = (s: CostSide) => {
+    if (!s.upstash) return "–";
+    const [payg, ...fixed] = s.upstash.options;
+    const fits = fixed.findIndex((o) => o.usd !== null);
+    return [payg, ...(fits < 0 ? fixed : fixed.slice(0, fits + 1))]
+      .map((o) => `${o.name} ${o.usd === null ? `(${o.why})` : dollars(o.usd)}`).join("; ");
+  };
   return [
     "| measured (per request) | before | after |",
     "|---|---|---|",
