@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Redis } from "@upstash/redis";
-import { startBridge } from "../../../scripts/stack/upstash-bridge.ts";
+import { startBridge, USAGE_PATH } from "../../../scripts/stack/upstash-bridge.ts";
 
 const envUrl = Deno.env.get("UPSTASH_REDIS_REST_URL");
 const envToken = Deno.env.get("UPSTASH_REDIS_REST_TOKEN");
@@ -144,4 +144,49 @@ Deno.test("bridge: path-style commands and plain (non-base64) responses", async 
     assert.equal(err.status, 400);
     await err.body?.cancel();
   });
+});
+
+Deno.test("bridge: usage counts commands as Upstash bills them — a script as one", async () => {
+  // A bridge of our own: the stack's counts every other client's commands too.
+  const token = "bridge-usage-token";
+  const bridge = await startBridge({
+    redisUrl: Deno.env.get("REDIS_URL") ?? "redis://127.0.0.1:54379",
+    port: 0,
+    token,
+  });
+  try {
+    const headers = { authorization: `Bearer ${token}` };
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${bridge.url}${path}`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify(body),
+      });
+      assert.equal(res.status, 200, await res.text());
+    };
+    const usage = async () => await (await fetch(`${bridge.url}${USAGE_PATH}`, { headers })).json();
+    const k = `${prefix}usage`;
+    const before = await usage();
+    await post("/", ["set", k, "1"]);
+    await post("/pipeline", [["incr", k], ["incr", k], ["get", k]]);
+    await post("/multi-exec", [["incr", k], ["get", k]]);
+    // Three redis.call inside: redis-server counts four commands, Upstash one.
+    await post("/", [
+      "eval",
+      "redis.call('incr', KEYS[1]); redis.call('get', KEYS[1]); " +
+      "return redis.call('get', KEYS[1])",
+      "1",
+      k,
+    ]);
+    const after = await usage();
+    assert.deepEqual(
+      { requests: after.requests - before.requests, commands: after.commands - before.commands },
+      { requests: 4, commands: 1 + 3 + 2 + 1 },
+    );
+    const refused = await fetch(`${bridge.url}${USAGE_PATH}`);
+    assert.equal(refused.status, 401);
+    await refused.body?.cancel();
+  } finally {
+    await bridge.close();
+  }
 });
