@@ -111,6 +111,21 @@ function usageTable(scenarios: ScenarioResult[]): string[] {
   return [...lines, ""];
 }
 
+/** The seed's "Monthly Costs $1200 → $750" row, answered with this run's counts. */
+function seedRowLines(c: CostReport): string[] {
+  const r = c.seedRow;
+  if (!r) {
+    return ["The seed's cost row ($1200 → $750): not answered — a total was not measured.", ""];
+  }
+  return [
+    `The seed's cost row ($1200 → $750 = 0.625×), answered: before reaches $1,200 a month at ` +
+    `**${n(r.requestsPerMonth / 1e6, 0)} M requests/month** (peak ${n(r.peakRps, 0)} req/s, ` +
+    `compute ${r.beforeSize ?? "–"}); after costs **${dollars(r.afterUsd)}** there ` +
+    `(compute ${r.afterSize ?? "–"}) = **${n(r.ratio)}×**, same prices and assumptions.`,
+    "",
+  ];
+}
+
 export function costSection(results: Results): string[] {
   const c = results.cost;
   const lines = ["## What it costs", ""];
@@ -129,6 +144,7 @@ export function costSection(results: Results): string[] {
     "",
     ...measuredTable(c),
     "",
+    ...seedRowLines(c),
   );
   const i = c.idle;
   lines.push(

@@ -35,6 +35,14 @@ const side = (s: CostSide) =>
     : `$${fmt(s.totalUsd)}/month: compute ${s.computeSize}, Upstash ` +
       `${s.upstash?.chosen ?? "–"} (${s.measured.scenario})`;
 
+/** The seed's row beside the verdict: the traffic where before costs $1,200, and after there. */
+const seedRow = (cost: CostReport) =>
+  cost.seedRow
+    ? ` (the seed's row: before reaches $1,200 at ${fmt(cost.seedRow.requestsPerMonth / 1e6, 0)} ` +
+      `M requests/month, where after costs $${fmt(cost.seedRow.afterUsd, 0)} = ` +
+      `${fmt(cost.seedRow.ratio)}×)`
+    : "";
+
 export function costTargets(cost: CostReport | null): Target[] {
   if (!cost) {
     const missing = "not measured (the mix rows at c=50, cache on and off, did not run)";
@@ -51,7 +59,7 @@ export function costTargets(cost: CostReport | null): Target[] {
     name: NAME,
     value: cost.ratio === null ? "not measured" : `${fmt(cost.ratio)}×`,
     numerator: side(cost.after),
-    denominator: `${side(cost.before)}; see What it costs`,
+    denominator: `${side(cost.before)}; see What it costs${seedRow(cost)}`,
     goal: `≤ ${GOAL}×`,
     met: cost.ratio === null ? null : cost.ratio <= GOAL,
   }];

@@ -289,8 +289,64 @@ export interface CostReport {
   after: CostSide;
   /** after ÷ before $/month; null when either total is. */
   ratio: number | null;
+  /** The seed's cost row answered: the same two bills at the traffic where before costs `SEED_BEFORE_USD`. */
+  seedRow: SeedRow | null;
   /** Every assumption behind the figures, as printed. */
   assumptions: string[];
+}
+
+/** The seed's "Monthly Costs" row: $1200 before, $750 after (0.625). */
+export const SEED_BEFORE_USD = 1200;
+
+export interface SeedRow {
+  requestsPerMonth: number;
+  peakRps: number;
+  beforeUsd: number;
+  afterUsd: number;
+  ratio: number;
+  beforeSize: string | null;
+  afterSize: string | null;
+}
+
+/**
+ * The traffic at which `before` first costs `usd` a month (bills only grow with traffic, so a
+ * bisection on requests/month finds it), and what `after` costs there. Null when a total is not
+ * measured, when even 100 G requests/month stay below `usd`, or when the largest compute size is
+ * outgrown first.
+ */
+export function atBeforeCost(
+  usd: number,
+  before: Measured,
+  after: Measured,
+  idle: IdleRedis | null,
+  prices: Prices,
+  t: Traffic = TRAFFIC,
+): SeedRow | null {
+  const at = (requestsPerMonth: number) => ({ ...t, requestsPerMonth });
+  const total = (m: Measured, r: number) => costSide(m, idle, prices, at(r)).totalUsd;
+  let lo = 1e5, hi = 1e11;
+  const low = total(before, lo);
+  if (low === null || low >= usd) return null; // not measured, or over at any traffic
+  // Past the largest compute size (or Upstash plan) the bill has no total: count it as over.
+  const over = (r: number) => (total(before, r) ?? Infinity) >= usd;
+  if (!over(hi)) return null;
+  while (hi / lo > 1.0001) {
+    const mid = Math.sqrt(lo * hi);
+    if (over(mid)) hi = mid;
+    else lo = mid;
+  }
+  const b = costSide(before, idle, prices, at(hi));
+  const a = costSide(after, idle, prices, at(hi));
+  if (a.totalUsd === null || b.totalUsd === null) return null;
+  return {
+    requestsPerMonth: hi,
+    peakRps: peakRps(at(hi)),
+    beforeUsd: b.totalUsd!,
+    afterUsd: a.totalUsd,
+    ratio: a.totalUsd / b.totalUsd!,
+    beforeSize: b.computeSize,
+    afterSize: a.computeSize,
+  };
 }
 
 /** Before (cache off) and after (cache on) at the same traffic and prices. */
@@ -314,6 +370,7 @@ export function compareCost(
     before: b,
     after: a,
     ratio,
+    seedRow: atBeforeCost(SEED_BEFORE_USD, before, after, idle, prices, t),
     assumptions: assumptions(t, machine),
   };
 }

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { PRICES, type Prices } from "../../bench/cost/prices.ts";
 import {
+  atBeforeCost,
   cheapest,
   compareCost,
   computeSizeFor,
@@ -163,6 +164,30 @@ Deno.test("cost: the month before and after, line by line, and after ÷ before",
   assert.equal(target.value, "0.59×");
   assert.equal(target.met, true);
   assert.match(target.numerator, /\$91\.00\/month: compute A, Upstash F1/);
+});
+
+Deno.test("cost: the seed's row — the traffic where before first costs $1,200, and after there", () => {
+  // Light enough that size C (4 cores) still carries the peak where before reaches $1,200.
+  const before = measured({ dbCpuMsPerReq: 0.2, redisPerReq: 0.5 });
+  const after = measured({ dbCpuMsPerReq: 0.04, redisPerReq: 3, redisNetBytesPerReq: 100 });
+  const row = atBeforeCost(1200, before, after, idle, prices, TRAFFIC)!;
+  const total = (m: Measured, r: number) =>
+    compareCost(m, m, idle, prices, { ...TRAFFIC, requestsPerMonth: r }).before.totalUsd!;
+  // Bills only grow with traffic: at the row's traffic before costs ≥ $1,200, a hair below < it.
+  assert.ok(total(before, row.requestsPerMonth) >= 1200);
+  assert.ok(total(before, row.requestsPerMonth * 0.999) < 1200);
+  close(row.afterUsd, total(after, row.requestsPerMonth), "after at that traffic");
+  close(row.ratio, row.afterUsd / row.beforeUsd, "ratio");
+  // Out of reach, or the largest size outgrown first; an unmeasured count gives no row.
+  assert.equal(atBeforeCost(1e12, before, after, idle, prices, TRAFFIC), null);
+  assert.equal(
+    atBeforeCost(1200, measured({ dbCpuMsPerReq: 2 }), after, idle, prices, TRAFFIC),
+    null,
+  );
+  assert.equal(
+    atBeforeCost(1200, measured({ dbCpuMsPerReq: null }), after, idle, prices, TRAFFIC),
+    null,
+  );
 });
 
 Deno.test("cost: egress past the included 250 GB is billed per GB", () => {
