@@ -62,6 +62,51 @@ lines.push(
   row(find(`think/mix/l1/c1000@${seed}`), "1000 users thinking 1–3 s, 95/5 mix"),
   row(find(`soak/mix/l1/c1000@${seed}`), "c=1000 closed loop, 30 s, 95/5 mix"),
 );
+// The seed's "Expected Results" table, each row answered with this run's figures.
+{
+  const dollars = (v: number | null | undefined) => v == null ? "not measured" : `$${int(v)}`;
+  const on = find(`mix/l1/c50@${seed}`), off = find(`mix/off/c50@${seed}`);
+  const think = find(`think/mix/l1/c1000@${seed}`);
+  const cached = find(`read/project/l1/c50@${seed}`);
+  const c = results.cost;
+  const load = on?.db && off?.db
+    ? `${(100 * on.db.queriesPerReq / off.db.queriesPerReq).toFixed(0)} % (${
+      on.db.queriesPerReq.toFixed(3)
+    } ÷ ${off.db.queriesPerReq.toFixed(3)} DB queries/request, 95/5 mix, cache on ÷ off)`
+    : "not measured";
+  lines.push(
+    "",
+    "| the seed's expected result | seed: before → after | this run |",
+    "|---|---|---|",
+    `| API response time | ~400 ms → < 200 ms | ${
+      cached
+        ? `cached GET project via gateway p50 ${ms(cached.latencyMs.p50)}, p99 ${
+          ms(cached.latencyMs.p99)
+        }; 95/5 mix p50 ${on ? ms(on.latencyMs.p50) : "–"}`
+        : "not measured"
+    } |`,
+    `| Database load | 100 % → 30 % | ${load} |`,
+    `| Concurrent users | ~100 → 1000+ | ${
+      think
+        ? `1000 users thinking 1–3 s: p99 ${ms(think.latencyMs.p99)}, ${
+          int(think.errors.total - (think.statuses["409"] ?? 0))
+        } errors of ${int(think.requests)}`
+        : "not measured"
+    } |`,
+    `| Monthly costs | $1200 → $750 | ${
+      c
+        ? `${c.traffic.requestsPerMonth / 1e6} M requests/month: ${dollars(c.before.totalUsd)} → ${
+          dollars(c.after.totalUsd)
+        } (${c.ratio?.toFixed(2) ?? "–"}×)${
+          c.seedRow
+            ? `; where before costs $1,200 (${int(c.seedRow.requestsPerMonth / 1e6)} M/month): ` +
+              `${dollars(c.seedRow.afterUsd)} (${c.seedRow.ratio.toFixed(2)}×)`
+            : ""
+        } — bench/results "What it costs"`
+        : "not measured"
+    } |`,
+  );
+}
 if (results.scale) {
   const { seeds, rows, verdict } = results.scale;
   lines.push(

@@ -21,7 +21,11 @@ export async function createMapHandler(
 ): Promise<(request: Request) => Response> {
   const kept = new Map<string, Kept>();
   for (const key of keys) {
-    const res = await fetch(from + key, { headers: { authorization: `Bearer ${token}` } });
+    // As wrk asks: no Accept-Encoding, so Deno.serve does not gzip and the bytes kept are the
+    // bytes wrk gets (fetch would otherwise ask for gzip and hand back the inflated body).
+    const res = await fetch(from + key, {
+      headers: { authorization: `Bearer ${token}`, "accept-encoding": "identity" },
+    });
     kept.set(key, {
       status: res.status,
       headers: [...res.headers.entries()],
