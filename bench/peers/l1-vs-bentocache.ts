@@ -78,6 +78,9 @@ const ours = createCache({
   namespace: "peer",
   defaultTtlSeconds: TTL_S,
   l1TtlSeconds: TTL_S,
+  // No Redis, so no bus to vouch for entries: without this they would live the default 1 s
+  // bound, where bentocache's memory tier (no bus either) keeps them for its TTL.
+  staleBoundMs: TTL_S * 1000,
   l1MaxEntries: KEYS * 2,
   l1MaxBytes: 64 * 1024 * 1024,
 });

@@ -328,6 +328,7 @@ export interface components {
           | "crew_cache_requests_total"
           | "crew_cache_l2_errors_total"
           | "crew_cache_loader_calls_total"
+          | "crew_cache_bus_total"
           | "crew_db_transactions_total"
           | "crew_db_transaction_errors_total"
           | "crew_db_pool_waits_total"

@@ -15,8 +15,9 @@ export interface CacheOptions {
   /** TTL used when a call gives none (default 60 s). */
   defaultTtlSeconds?: number;
   /**
-   * An L1 entry's own lifetime (default 60 s, never more than the call's TTL). With Redis, other
-   * isolates' writes reach L1 through the bus long before; `staleBoundMs` is the staleness bound.
+   * An L1 entry's own lifetime (default 3600 s, so in effect the call's TTL, which caps it). With
+   * Redis, other isolates' writes reach L1 through the bus; `staleBoundMs` is the staleness bound,
+   * not this.
    */
   l1TtlSeconds?: number;
   /**
@@ -76,10 +77,12 @@ export function resolveOptions(o: CacheOptions): ResolvedCacheOptions {
     encryptionKeys: o.encryptionKeys || undefined,
     namespace: o.namespace || "crew",
     defaultTtlSeconds: o.defaultTtlSeconds ?? 60,
-    l1TtlSeconds: o.l1TtlSeconds ?? 60,
+    l1TtlSeconds: o.l1TtlSeconds ?? 3600,
     staleBoundMs: o.staleBoundMs ?? 1000,
     busIntervalMs: o.busIntervalMs ?? 250,
-    l1MaxEntries: o.l1MaxEntries ?? 5_000,
+    // The bytes bound is the real one (32 MiB of a 256 MB isolate): 20k entries of a project
+    // detail (~1.4 kB each in L1) fit in it, so every project of the large seed can stay.
+    l1MaxEntries: o.l1MaxEntries ?? 20_000,
     l1MaxBytes: o.l1MaxBytes ?? 32 * 1024 * 1024,
     l1Enabled: o.l1Enabled ?? true,
     enabled: o.enabled ?? true,
