@@ -139,7 +139,10 @@ export interface FunctionProcess {
  * process serves which function, and every exit — `intended` when the suite killed it.
  */
 export class SuiteGateway {
+  /** The live function processes by label (`projects#0`); a retired worker leaves the map. */
   readonly processes = new Map<string, FunctionProcess>();
+  /** Workers the runtime retired during the run (not crashes: their slot starts a successor). */
+  retirements = 0;
   readonly exits: { label: string; pid: number; intended: boolean; at: number }[] = [];
   /** Lines where an isolate's last-resort guard caught an escaped rejection or exception. */
   readonly escaped: string[] = [];
@@ -208,6 +211,14 @@ export class SuiteGateway {
       this.processes.set(label, p);
       this.started.get(label)?.(p);
       this.started.delete(label);
+      return;
+    }
+    // A worker the runtime retired (wall clock, idle drop) took its port and its pool with it; a
+    // request starts a successor, whose "started" line puts the slot back.
+    const retired = /function (\S+#\d+) retired/.exec(line);
+    if (retired) {
+      this.processes.delete(retired[1]);
+      this.retirements++;
       return;
     }
     const exited = /function (\S+#\d+) exited/.exec(line);

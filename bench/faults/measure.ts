@@ -146,12 +146,24 @@ export async function poolsIdle(
   await sleep(500);
   const out = [];
   for (const [label, p] of gateway.processes) {
-    const res = await send(`http://127.0.0.1:${p.port}`, `${p.name}/stats`, {
-      method: "GET",
-      token,
-    }, { clientTimeoutMs: 5000 });
-    const pool = res.json?.pool as { active: number; waiting: number } | undefined;
-    out.push({ label, active: pool?.active ?? -1, waiting: pool?.waiting ?? -1 });
+    // A process that does not answer its stats at once gets two more tries a second apart: an
+    // unanswered read is not a leaked connection, and the label keeps the last status seen.
+    let pool: { active: number; waiting: number } | undefined;
+    let status = 0;
+    for (let attempt = 0; attempt < 3 && !pool; attempt++) {
+      if (attempt > 0) await sleep(1000);
+      const res = await send(`http://127.0.0.1:${p.port}`, `${p.name}/stats`, {
+        method: "GET",
+        token,
+      }, { clientTimeoutMs: 5000 });
+      status = res.status;
+      pool = res.json?.pool as { active: number; waiting: number } | undefined;
+    }
+    out.push({
+      label: pool ? label : `${label} (stats answered ${status || "nothing"})`,
+      active: pool?.active ?? -1,
+      waiting: pool?.waiting ?? -1,
+    });
   }
   return out;
 }
