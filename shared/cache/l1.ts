@@ -98,12 +98,12 @@ export class L1Store {
     return this.entry(key)?.json;
   }
 
-  /** The current entry of `key` (same rules as `get`). */
-  entry(key: string): L1Entry | undefined {
+  /** The current entry of `key` (same rules as `get`); `now` if the caller read the clock. */
+  entry(key: string, now = performance.now()): L1Entry | undefined {
     const e = this.lru.get(key);
     if (!e) return undefined;
     const vouched = e.at >= this.coveredFrom && this.confirmedAt > e.at ? this.confirmedAt : e.at;
-    if (performance.now() - vouched > this.boundMs) {
+    if (now - vouched > this.boundMs) {
       this.lru.delete(key);
       return undefined;
     }
@@ -148,9 +148,8 @@ export class L1Store {
   }
 
   /**
-   * Drops every entry and refuses every load in flight (they compare against the floor): for
-   * when this isolate cannot know what it missed (Redis restarted empty, the bus trimmed past
-   * its position).
+   * Drops every entry and refuses every load in flight (they compare against the floor): when
+   * the version map overflows, and when Redis turns out to be a new dataset (an epoch change).
    */
   invalidateAll(): void {
     this.versions.clear();

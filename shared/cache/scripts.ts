@@ -23,7 +23,8 @@
  *   isolate, `k` the keys, `t` the tags, as JSON), appended by the same script that bumps the
  *   versions, so no invalidation reaches L2 without reaching the bus. Every isolate reads it
  *   (`BUS_SCRIPT`) to drop its own L1 copies (shared/cache/bus.ts); it keeps about
- *   `BUS_MAXLEN` entries, and a reader that finds its position trimmed away drops all of L1.
+ *   `BUS_MAXLEN` entries, and a reader that finds its position trimmed away starts its record over
+ *   (entries it loaded before then live by their age alone).
  */
 
 /** Entries the bus keeps (approximately: `XADD MAXLEN ~`). */
